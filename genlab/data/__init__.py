@@ -1,0 +1,1 @@
+"""Datasets: reading IDX files and image folders into arrays."""

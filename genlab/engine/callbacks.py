@@ -1,0 +1,197 @@
+"""Callbacks of the shared training loop. None of them knows which model it is training."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import keras
+import numpy as np
+
+from genlab.engine import checkpoint
+
+
+def _floats(logs) -> dict[str, float]:
+    return {k: float(v) for k, v in (logs or {}).items()}
+
+
+class DivergenceGuard(keras.callbacks.Callback):
+    """Stops training at the first non-finite loss and remembers where it happened."""
+
+    def __init__(self):
+        super().__init__()
+        self.where: tuple[int, int, str] | None = None
+        self.epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.where is not None:
+            return
+        for name, value in _floats(logs).items():
+            if not math.isfinite(value):
+                self.where = (self.epoch + 1, batch + 1, name)
+                self.model.stop_training = True
+                return
+
+
+class TimeBudget(keras.callbacks.Callback):
+    """Stops training once ``seconds`` of wall-clock training time have passed."""
+
+    def __init__(self, seconds: float, already_spent: float = 0.0):
+        super().__init__()
+        self.deadline = time.perf_counter() + seconds - already_spent
+        self.exhausted = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if time.perf_counter() >= self.deadline:
+            self.exhausted = True
+            self.model.stop_training = True
+
+
+class Progress(keras.callbacks.Callback):
+    """A rich progress bar over all remaining steps, with ETA and live losses."""
+
+    def __init__(self, console, steps_per_epoch: int, epochs: int, start_epoch: int, title: str):
+        super().__init__()
+        self.console = console
+        self.steps = steps_per_epoch
+        self.epochs = epochs
+        self.start_epoch = start_epoch
+        self.title = title
+        self.progress = None
+        self.task = None
+        self._last = 0.0
+        self.epoch = start_epoch
+
+    def on_train_begin(self, logs=None):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[losses]}"),
+            console=self.console,
+            transient=False,
+        )
+        total = self.steps * (self.epochs - self.start_epoch)
+        self.task = self.progress.add_task(self.title, total=total, losses="")
+        self.progress.start()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+        self.progress.update(self.task, description=f"{self.title} epoch {epoch + 1}/{self.epochs}")
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        if now - self._last > 0.25 or batch + 1 == self.steps:
+            self._last = now
+            losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
+            done = (self.epoch - self.start_epoch) * self.steps + batch + 1
+            self.progress.update(self.task, completed=done, losses=losses)
+
+    def on_train_end(self, logs=None):
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class EpochRecorder(keras.callbacks.Callback):
+    """At each epoch end: history row, sample grid, TensorBoard scalars, then a checkpoint.
+
+    The history row is written before the checkpoint, so after a crash the history may run one
+    epoch ahead of the newest checkpoint, never behind; resume trims it back.
+    """
+
+    def __init__(
+        self,
+        run,
+        model_state,
+        batch_size,
+        steps_per_epoch,
+        preview,
+        history,
+        guard: DivergenceGuard,
+        writer=None,
+        is_chief=True,
+        elapsed=0.0,
+    ):
+        super().__init__()
+        self.run = run
+        self.state = model_state
+        self.batch_size = batch_size
+        self.steps = steps_per_epoch
+        self.preview = preview
+        self.history = history
+        self.guard = guard
+        self.writer = writer
+        self.is_chief = is_chief
+        self.elapsed = elapsed
+        self._start = 0.0
+        self._batches = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+        self._batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches = batch + 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.guard.where is not None:
+            return
+        seconds = time.perf_counter() - self._start
+        self.elapsed += seconds
+        images = self._batches * self.batch_size
+        row = {
+            "epoch": epoch + 1,
+            **_floats(logs),
+            "seconds": round(seconds, 3),
+            "images_per_s": round(images / max(seconds, 1e-9), 1),
+            "steps": self._batches,
+            "elapsed": round(self.elapsed, 3),
+        }
+        self.history.append(row)
+        if not self.is_chief:
+            return
+        if self.preview is not None:
+            self.preview(self.run.samples / f"epoch-{epoch + 1:04d}.png")
+        if self.writer is not None:
+            import tensorflow as tf
+
+            with self.writer.as_default(step=epoch + 1):
+                for key, value in row.items():
+                    if key != "epoch":
+                        tf.summary.scalar(key, value)
+            self.writer.flush()
+        self.run.write_history(self.history)
+        checkpoint.save(self.run.checkpoints, epoch + 1, self.state)
+
+
+def preview_writer(model, spec, fixed_latents, fixed_images, value_range):
+    """A function that saves the per-epoch grid: samples, or reconstructions for autoencoders."""
+    from genlab.data.pipeline import unscale
+    from genlab.report.images import save_grid
+
+    def write(path):
+        if fixed_images is not None:
+            recon = model.predict_batches(model.reconstruct, fixed_images)
+            pairs = np.stack([fixed_images, recon], axis=1).reshape((-1, *recon.shape[1:]))
+            save_grid(path, unscale(pairs, value_range), cols=8)
+        else:
+            save_grid(
+                path, unscale(model.predict_batches(model.generate, fixed_latents), value_range)
+            )
+
+    return write

@@ -1,0 +1,111 @@
+"""The base class every genlab model derives from.
+
+A model holds only its algorithm: networks are built by plain builder functions, losses are
+tracked by :class:`keras.metrics.Mean` trackers, and ``train_step`` performs one update. Where and
+how it trains (device, strategy, precision, callbacks, checkpoints) is the engine's business.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+
+class GenerativeModel(keras.Model):
+    """A generative image model trained by :mod:`genlab.engine`.
+
+    Subclasses set ``latent_dim``, create their networks and optimizers in ``__init__``, and
+    implement :meth:`train_step` and :meth:`generate`; autoencoders also :meth:`encode`,
+    :meth:`reconstruct`. Images are float32 in the spec's ``output_range``.
+
+    Args:
+        config: the model's :class:`genlab.ModelConfig` instance.
+        image_shape: (height, width, channels).
+        loss_names: names of the losses ``train_step`` reports; one mean tracker each.
+    """
+
+    latent_dim: int = 0
+
+    def __init__(self, config, image_shape, loss_names=("loss",), **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        self.image_shape = tuple(int(d) for d in image_shape)
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in loss_names}
+
+    # -- what the engine calls -------------------------------------------------------------
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def optimizer_pairs(self) -> list[tuple[keras.optimizers.Optimizer, keras.Model]]:
+        """(optimizer, network it updates) pairs; every optimizer the model owns."""
+        raise NotImplementedError
+
+    def optimizers(self) -> list[keras.optimizers.Optimizer]:
+        return [opt for opt, _ in self.optimizer_pairs()]
+
+    def build_optimizers(self) -> None:
+        """Create optimizer slots now, so a checkpoint can be restored before training."""
+        for opt, net in self.optimizer_pairs():
+            if not opt.built:
+                opt.build(net.trainable_variables)
+
+    def networks(self) -> dict[str, keras.Model]:
+        """The trained networks, saved as ``.keras`` files (plain Keras, loads in safe mode)."""
+        raise NotImplementedError
+
+    def finalize(self, images: np.ndarray) -> None:
+        """Called once after training with (a subset of) the training images, in model range."""
+
+    def state_variables(self) -> list:
+        """Everything a checkpoint must hold for an exact resume: weights, RNG and optimizers."""
+        variables = list(self.variables)
+        for opt in self.optimizers():
+            variables.extend(opt.variables)
+        return variables
+
+    # -- what users and the metric suite call ----------------------------------------------
+    def generate(self, z, training=False):
+        """Decode latent vectors ``z`` into images."""
+        raise NotImplementedError
+
+    def encode(self, x, training=False):
+        """Latent codes of images ``x`` (autoencoders)."""
+        raise NotImplementedError(f"{type(self).__name__} cannot encode images")
+
+    def reconstruct(self, x, training=False):
+        """Images rebuilt from ``x`` (autoencoders)."""
+        return self.generate(self.encode(x, training=training), training=training)
+
+    def sample_latents(self, n: int, seed: int = 0) -> np.ndarray:
+        """Latent draws for :meth:`sample`; the prior is N(0, I) unless a subclass knows better."""
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((n, self.latent_dim)).astype("float32")
+
+    def sample(self, n: int, seed: int = 0, batch_size: int = 500) -> np.ndarray:
+        """``n`` new images as a numpy array in the model's output range."""
+        return self.predict_batches(self.generate, self.sample_latents(n, seed), batch_size)
+
+    @staticmethod
+    def predict_batches(fn, inputs: np.ndarray, batch_size: int = 500) -> np.ndarray:
+        outputs = [
+            np.asarray(fn(tf.constant(inputs[i : i + batch_size]), training=False), "float32")
+            for i in range(0, len(inputs), batch_size)
+        ]
+        return np.concatenate(outputs) if outputs else np.zeros((0,), "float32")
+
+    # -- helpers for train_step ------------------------------------------------------------
+    def apply_loss(self, tape, loss, network, optimizer) -> None:
+        """Gradient step of ``network`` on ``loss``: replica- and loss-scale-aware."""
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        scaled = optimizer.scale_loss(loss / replicas if replicas > 1 else loss)
+        variables = network.trainable_variables
+        grads = tape.gradient(scaled, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+
+    def log(self, **values) -> dict:
+        """Update the loss trackers and return their running means (``train_step``'s result)."""
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        return {name: tracker.result() for name, tracker in self.trackers.items()}

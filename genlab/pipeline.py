@@ -1,0 +1,263 @@
+"""``run_one``: the only place where build -> train -> evaluate -> save is wired.
+
+``genlab run`` and every run of ``genlab compare`` go through :func:`run_one`, so a comparison is
+always between runs produced exactly like single runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import platform
+import time
+from pathlib import Path
+
+from genlab import __version__
+from genlab.config import make_model_config
+from genlab.errors import ConfigError, DivergenceError, RunDirError
+from genlab.registry import get_model
+from genlab.runs import RunDir, atomic_output, open_run, save_npy
+from genlab.specs import RECONSTRUCT, RunConfig, resolve
+
+PREVIEW_COUNT = 64
+FINALIZE_IMAGES = 10_000
+#: Config keys that must match when a run is resumed or reused.
+IDENTITY_KEYS = ("model", "hparams", "dataset", "image_shape", "train_images", "batch_size", "seed")
+
+
+def validate(config: RunConfig):
+    """Check every option before anything heavy happens; return the spec and model config."""
+    for name in ("epochs", "batch_size", "limit", "eval_samples"):
+        value = getattr(config, name)
+        if value is not None and (not isinstance(value, int) or value < 1):
+            flag = "--" + name.replace("_", "-").replace("eval-samples", "eval-n")
+            raise ConfigError(f"{flag} must be a positive integer, got {value}")
+    if config.budget_minutes is not None and config.budget_minutes <= 0:
+        raise ConfigError(f"--budget-minutes must be positive, got {config.budget_minutes}")
+    spec = get_model(config.model)
+    return spec, make_model_config(spec, config.overrides)
+
+
+def default_out(config: RunConfig, spec) -> Path:
+    dataset = Path(config.dataset).name if "/" in config.dataset else config.dataset
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{spec.name}-{dataset}-s{config.seed}-{stamp}"
+
+
+def _versions() -> dict:
+    import keras
+    import tensorflow as tf
+
+    return {
+        "genlab": __version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def prepare_run_dir(out: Path, resume: bool) -> RunDir:
+    run = RunDir(out)
+    if (run / "config.json").exists() and not resume:
+        state = run.status.get("state")
+        hint = "it is complete" if state == "complete" else f"its state is {state}"
+        raise RunDirError(
+            f"{out} already holds a run ({hint}); pass --resume to continue it or choose "
+            "another --out"
+        )
+    if resume and not (run / "config.json").exists():
+        raise RunDirError(f"--resume: {out} holds no run to resume; drop --resume to start one")
+    run.ensure_writable()
+    return run
+
+
+def build_model(spec, model_config, image_shape):
+    model = resolve(spec.build)(model_config, tuple(image_shape))
+    model.build_optimizers()
+    return model
+
+
+def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
+    """Train (or resume) one run and leave a complete run directory; returns its summary."""
+    from genlab.data.loading import load
+    from genlab.engine import device
+
+    spec, model_config = validate(config)
+    out = Path(config.out) if config.out else default_out(config, spec)
+    run = prepare_run_dir(out, config.resume)
+    epochs = config.epochs or spec.default_epochs
+    batch_size = config.batch_size or spec.default_batch_size
+    from genlab.data.loading import parse_image_shape
+
+    shape = parse_image_shape(config.image_shape)
+    data = load(config.dataset, config.data_dir, image_shape=shape, limit=config.limit)
+    plan = device.plan(config.device, config.strategy)
+
+    import keras
+
+    identity = {
+        "model": spec.name,
+        "hparams": dataclasses.asdict(model_config),
+        "dataset": data.name,
+        "image_shape": list(data.image_shape),
+        "train_images": int(len(data.splits.train_images)),
+        "batch_size": batch_size,
+        "seed": config.seed,
+    }
+    if config.resume:
+        previous = run.config
+        changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity[k]]
+        if changed:
+            raise ConfigError(
+                f"--resume: {', '.join(changed)} differ from the run in {out}; "
+                "resume with the original options"
+            )
+    full_config = {
+        **identity,
+        "plugin": spec.plugin,
+        "family": spec.family,
+        "capabilities": sorted(spec.capabilities),
+        "output_range": list(spec.output_range),
+        "epochs": epochs,
+        "limit": config.limit,
+        "budget_minutes": config.budget_minutes,
+        "data_source": getattr(data.splits, "source", ""),
+        "device": plan.as_dict(),
+        "versions": _versions(),
+        "platform": platform.platform(),
+        "created": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
+
+    keras.utils.set_random_seed(config.seed)
+    with plan.strategy.scope():
+        model = build_model(spec, model_config, data.image_shape)
+        model.compile(jit_compile=plan.jit_compile, steps_per_execution=plan.steps_per_execution)
+    if plan.is_chief:
+        run.write_config(full_config)
+        run.set_status("running", epochs=epochs)
+
+    preview = _preview(model, spec, run, data, config.seed) if config.grids else None
+    try:
+        from genlab.engine.trainer import train
+
+        result = train(
+            model,
+            run,
+            data.splits.train_images,
+            spec.output_range,
+            plan,
+            epochs=epochs,
+            batch_size=batch_size,
+            seed=config.seed,
+            resume=config.resume,
+            console=console,
+            preview=preview,
+            callbacks=list(callbacks) + _plugin_callbacks(run),
+            time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
+        )
+    except KeyboardInterrupt:
+        if plan.is_chief:
+            run.set_status("interrupted")
+        raise
+    except Exception as exc:
+        if plan.is_chief:
+            run.set_status("failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    if result.diverged:
+        epoch, step, loss = result.diverged
+        if plan.is_chief:
+            run.set_status("diverged", epoch=epoch, step=step, loss=loss)
+        raise DivergenceError(
+            f"training diverged: {loss} became non-finite at epoch {epoch}, step {step}; "
+            f"the last good checkpoint is kept in {run.checkpoints} (try a lower --lr)"
+        )
+    if not plan.is_chief:
+        return {"run_dir": str(run.path), "history": result.history, "chief": False}
+    return finish(run, model, spec, data, config, result, console)
+
+
+def _plugin_callbacks(run) -> list:
+    from genlab.plugins import get_plugin_manager
+
+    found = []
+    get_plugin_manager().hook.register_callbacks(register=found.append, run=run)
+    return found
+
+
+def _preview(model, spec, run, data, seed):
+    import numpy as np
+
+    from genlab.data.pipeline import scale
+    from genlab.engine.callbacks import preview_writer
+
+    path = run / "fixed_latents.npy"
+    if path.exists():
+        latents = np.load(path, allow_pickle=False)
+    else:
+        latents = model.sample_latents(PREVIEW_COUNT, seed=seed)
+        save_npy(path, latents)
+    images = None
+    if spec.can(RECONSTRUCT):
+        source = data.splits.test_images if data.splits.test_images is not None else None
+        source = source if source is not None and len(source) else data.splits.train_images
+        images = scale(source[:32], spec.output_range)
+    return preview_writer(model, spec, latents, images, spec.output_range)
+
+
+def finish(run, model, spec, data, config, result, console=None) -> dict:
+    """After training: fit sampling priors, save networks, pictures, metrics; mark complete."""
+    from genlab.data.pipeline import scale, unscale
+    from genlab.engine import checkpoint
+    from genlab.report.images import plot_losses, save_gif, save_grid
+
+    started = time.perf_counter()
+    model.finalize(scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range))
+    checkpoint.write_state(run / "model.npz", result.epochs_done, model.state_variables())
+    for name, network in model.networks().items():
+        with atomic_output(run / "networks" / f"{name}.keras") as tmp:
+            network.save(tmp)
+    save_grid(
+        run / "samples.png",
+        unscale(model.sample(PREVIEW_COUNT, seed=config.seed), spec.output_range),
+    )
+    if result.history:
+        plot_losses(run / "losses.png", result.history, title=f"{spec.name} on {data.name}")
+        save_gif(run / "progress.gif", sorted(run.samples.glob("epoch-*.png")))
+    summary = {
+        "run_dir": str(run.path),
+        "model": spec.name,
+        "epochs": result.epochs_done,
+        "train_seconds": result.train_seconds,
+        "images_per_s": result.history[-1]["images_per_s"] if result.history else None,
+        "history": result.history,
+        "budget_exhausted": result.budget_exhausted,
+    }
+    if config.evaluate:
+        from genlab.evaluation.suite import evaluate_run
+
+        summary["metrics"] = evaluate_run(
+            run, model=model, spec=spec, data=data, n=config.eval_samples, console=console
+        )
+    run.set_status(
+        "complete",
+        epochs=result.epochs_done,
+        finish_seconds=round(time.perf_counter() - started, 2),
+    )
+    return summary
+
+
+def load_run_model(path):
+    """Rebuild a finished run's model from its config and saved state."""
+    import keras
+
+    from genlab.engine import checkpoint
+
+    run = open_run(path)
+    cfg = run.config
+    spec = get_model(cfg["model"])
+    keras.mixed_precision.set_global_policy("float32")
+    fields = {f.name for f in dataclasses.fields(spec.config)}
+    model_config = spec.config(**{k: v for k, v in cfg["hparams"].items() if k in fields})
+    model = build_model(spec, model_config, cfg["image_shape"])
+    checkpoint.load(run / "model.npz", model.state_variables())
+    return run, spec, model

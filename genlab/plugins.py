@@ -1,0 +1,169 @@
+"""Plugin manager: built-ins and third-party plugins come in through the same door.
+
+Built-in plugins are module names in :data:`BUILTIN_PLUGINS`; third-party plugins are entry points
+in the ``genlab`` group. Both are imported by :func:`_load` and registered with pluggy the same way.
+A plugin that fails to import is recorded in :attr:`PluginManager.failures` with its name and a
+one-line reason; the others still load.
+
+Environment switches:
+    ``GENLAB_DISABLE_PLUGIN_AUTOLOAD=1``  load no entry-point plugins (built-ins still load).
+    ``GENLAB_PLUGINS=a,b``                load only these entry-point plugins (by entry-point name).
+    ``GENLAB_DISABLE_PLUGINS=a,b``        skip these plugins (entry-point or built-in names).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from importlib import metadata
+
+import pluggy
+
+from genlab import hookspecs
+
+ENTRY_POINT_GROUP = "genlab"
+
+BUILTIN_PLUGINS = (
+    "genlab.data.builtin",
+    "genlab.evaluation.builtin",
+    "genlab_models.stacked_ae",
+    "genlab_models.conv_ae",
+    "genlab_models.denoising_ae",
+    "genlab_models.sparse_ae",
+    "genlab_models.vae",
+    "genlab_models.gan",
+    "genlab_models.dcgan",
+)
+
+
+@dataclass
+class PluginInfo:
+    """What ``genlab plugins`` shows for one plugin."""
+
+    name: str
+    module: str
+    distribution: str
+    version: str
+    builtin: bool
+    hooks: list[str] = field(default_factory=list)
+    registered: dict[str, list[str]] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _env_list(name: str) -> set[str] | None:
+    value = os.environ.get(name, "").strip()
+    return {v.strip() for v in value.split(",") if v.strip()} if value else None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+class PluginManager:
+    """A pluggy manager that remembers where every plugin came from and what failed."""
+
+    def __init__(self):
+        self.pm = pluggy.PluginManager("genlab")
+        self.pm.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+
+    @property
+    def hook(self):
+        return self.pm.hook
+
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [info for info in self.infos.values() if info.error]
+
+    def register(self, plugin, name: str, *, distribution="genlab", version="", builtin=False):
+        """Register an already imported plugin object (module or instance)."""
+        from genlab import __version__
+
+        info = PluginInfo(
+            name=name,
+            module=getattr(plugin, "__name__", type(plugin).__name__),
+            distribution=distribution,
+            version=version or __version__,
+            builtin=builtin,
+        )
+        self.infos[name] = info
+        try:
+            self.pm.register(plugin, name=name)
+        except Exception as exc:  # a malformed hookimpl must not take the others down
+            info.error = _one_line(exc)
+            return
+        info.hooks = sorted(
+            impl.name for impl in self.pm.get_hookcallers(plugin) or [] if impl.name
+        )
+
+    def unregister(self, name: str) -> None:
+        plugin = self.pm.get_plugin(name)
+        if plugin is not None:
+            self.pm.unregister(plugin)
+        self.infos.pop(name, None)
+
+    def _load(self, name: str, loader, **meta) -> None:
+        try:
+            plugin = loader()
+        except Exception as exc:
+            self.infos[name] = PluginInfo(
+                name=name,
+                module=meta.pop("module", name),
+                distribution=meta.get("distribution", "?"),
+                version=meta.get("version", "?"),
+                builtin=meta.get("builtin", False),
+                error=f"failed to import: {_one_line(exc)}",
+            )
+            return
+        meta.pop("module", None)
+        self.register(plugin, name, **meta)
+
+    def load_builtins(self) -> None:
+        disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
+        for module in BUILTIN_PLUGINS:
+            if module not in disabled:
+                self._load(module, lambda m=module: importlib.import_module(m), builtin=True)
+
+    def load_entry_points(self) -> None:
+        if os.environ.get("GENLAB_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0"):
+            return
+        selected = _env_list("GENLAB_PLUGINS")
+        disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
+        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+            if ep.name in disabled or (selected is not None and ep.name not in selected):
+                continue
+            if self.pm.has_plugin(ep.name) or ep.name in self.infos:
+                continue
+            dist = getattr(ep, "dist", None)
+            self._load(
+                ep.name,
+                ep.load,
+                module=ep.value,
+                distribution=dist.name if dist else "?",
+                version=dist.version if dist else "?",
+            )
+
+
+_manager: PluginManager | None = None
+
+
+def get_plugin_manager() -> PluginManager:
+    """The process-wide plugin manager, loaded on first use."""
+    global _manager
+    if _manager is None:
+        manager = PluginManager()
+        manager.load_builtins()
+        manager.load_entry_points()
+        _manager = manager
+    return _manager
+
+
+def reset_plugin_manager() -> None:
+    """Forget the loaded plugins (tests, and after installing a plugin in-process)."""
+    global _manager
+    _manager = None
+    from genlab import registry
+
+    registry.reset()

@@ -1,0 +1,79 @@
+"""Sample grids, GIFs and loss curves, written atomically."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from genlab.runs import atomic_output
+
+
+def grid(images: np.ndarray, cols: int | None = None, pad: int = 2) -> np.ndarray:
+    """Tile (N, H, W, C) images in [0, 1] into one uint8 (rows*H, cols*W, C) picture."""
+    images = np.clip(np.asarray(images, "float32"), 0.0, 1.0)
+    n, h, w, c = images.shape
+    cols = cols or math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
+    out = np.ones((rows * (h + pad) + pad, cols * (w + pad) + pad, c), "float32")
+    for i, image in enumerate(images):
+        r, k = divmod(i, cols)
+        out[pad + r * (h + pad) : pad + r * (h + pad) + h, pad + k * (w + pad) :][:, :w] = image
+    return (out * 255).round().astype("uint8")
+
+
+def _pil(array: np.ndarray, scale: int = 1):
+    from PIL import Image
+
+    image = Image.fromarray(array[..., 0] if array.shape[-1] == 1 else array)
+    if scale > 1:
+        image = image.resize((image.width * scale, image.height * scale), Image.NEAREST)
+    return image
+
+
+def save_grid(path: str | Path, images: np.ndarray, cols: int | None = None, scale: int = 2):
+    """Save images in [0, 1] as a PNG grid (nearest-neighbour upscaled for viewing)."""
+    picture = _pil(grid(images, cols), scale)
+    with atomic_output(path) as tmp:
+        picture.save(tmp, format="PNG")
+
+
+def save_gif(path: str | Path, frames: list[Path], duration_ms: int = 400) -> None:
+    """An animated GIF of the given PNG frames (the per-epoch grids)."""
+    from PIL import Image
+
+    if not frames:
+        return
+    images = [Image.open(f).convert("P") for f in frames]
+    with atomic_output(path) as tmp:
+        images[0].save(
+            tmp, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0
+        )
+
+
+def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
+    """Loss curves per epoch, one line per logged loss."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    keys = [k for k in (history[0] if history else {}) if k not in _NOT_LOSSES]
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    epochs = [row["epoch"] for row in history]
+    for key in keys:
+        ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean over epoch")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if keys:
+        ax.legend()
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+
+
+_NOT_LOSSES = {"epoch", "seconds", "images_per_s", "elapsed", "step_seconds", "wait_fraction"}

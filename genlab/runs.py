@@ -1,0 +1,196 @@
+"""The run directory: its layout, atomic writes, and its status.
+
+Layout of a run directory::
+
+    config.json          what was trained (model, hyperparameters, data, budget, seed, versions)
+    status.json          running | interrupted | diverged | failed | complete (written last)
+    history.jsonl        one JSON object per finished epoch: losses, seconds, images/s
+    checkpoints/         ckpt-NNNN.npz (+ .json manifest): weights, optimizer and RNG state
+    samples/             epoch-NNNN.png grids from fixed latent vectors
+    fixed_latents.npy    the latent vectors behind those grids
+    samples.png  losses.png  progress.gif
+    networks/            trained networks as .keras files (load with safe_mode=True)
+    tensorboard/         TensorBoard event files
+    metrics.json         evaluation results
+
+Every file is written to a temporary name in the same folder and renamed into place, so a reader
+(or a killed process) never sees half a file. ``status.json`` says ``complete`` only after all the
+other artefacts exist.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from genlab.errors import RunDirError
+
+STATES = ("running", "interrupted", "diverged", "failed", "complete")
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | Path, obj: Any) -> None:
+    atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=True, default=_jsonable) + "\n")
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | Path, suffix: str = ""):
+    """Yield a temporary path to write with any library; rename it to ``path`` on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.stem}.", suffix=suffix or path.suffix, dir=path.parent
+    )
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def save_npy(path: str | Path, array) -> None:
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array), allow_pickle=False)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
+def _jsonable(obj):
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, (set, frozenset, tuple)):
+        return list(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def read_json(path: str | Path) -> Any:
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise RunDirError(f"{path} is missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RunDirError(f"{path} is not valid JSON ({exc})") from None
+
+
+class RunDir:
+    """A run directory on disk."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    def __truediv__(self, name: str) -> Path:
+        return self.path / name
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    @property
+    def samples(self) -> Path:
+        return self.path / "samples"
+
+    def ensure_writable(self) -> None:
+        """Create the directory and prove it can be written, before any training starts."""
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe = self.path / ".genlab-write-test"
+            probe.write_bytes(b"ok")
+            probe.unlink()
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise RunDirError(
+                f"cannot write to run directory {self.path} ({reason}); "
+                "choose another --out or fix its permissions/free space"
+            ) from None
+
+    # -- config and status -----------------------------------------------------------------
+    @property
+    def config(self) -> dict:
+        return read_json(self.path / "config.json")
+
+    def write_config(self, config: dict) -> None:
+        atomic_write_json(self.path / "config.json", config)
+
+    @property
+    def status(self) -> dict:
+        path = self.path / "status.json"
+        return read_json(path) if path.exists() else {"state": "missing"}
+
+    def set_status(self, state: str, **extra) -> None:
+        assert state in STATES, state
+        atomic_write_json(self.path / "status.json", {"state": state, **extra})
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status.get("state") == "complete"
+
+    # -- history ---------------------------------------------------------------------------
+    def read_history(self) -> list[dict]:
+        path = self.path / "history.jsonl"
+        if not path.exists():
+            return []
+        rows = []
+        for line in path.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                rows.append(json.loads(line))
+        return rows
+
+    def write_history(self, rows: list[dict]) -> None:
+        text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
+        atomic_write_text(self.path / "history.jsonl", text)
+
+    # -- metrics ---------------------------------------------------------------------------
+    def read_metrics(self) -> dict | None:
+        path = self.path / "metrics.json"
+        return read_json(path) if path.exists() else None
+
+    def write_metrics(self, metrics: dict) -> None:
+        atomic_write_json(self.path / "metrics.json", metrics)
+
+
+def open_run(path: str | Path, *, require_complete: bool = True) -> RunDir:
+    """An existing run directory, with a clear error when it is not one (or not finished)."""
+    run = RunDir(path)
+    if not (run.path / "config.json").exists():
+        raise RunDirError(
+            f"{run.path} is not a genlab run directory (no config.json); "
+            "pass the --out directory of a 'genlab run'"
+        )
+    if require_complete and not run.is_complete:
+        state = run.status.get("state")
+        raise RunDirError(
+            f"run {run.path} is not complete (state: {state}); "
+            f"finish it with 'genlab run ... --out {run.path} --resume'"
+        )
+    return run

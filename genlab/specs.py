@@ -1,0 +1,144 @@
+"""The frozen records that plugins hand to genlab and that runs are described by.
+
+Nothing here imports TensorFlow: ``genlab list`` and ``genlab plugins`` read these without paying
+for a TensorFlow import. A model spec names its builder as ``"module:function"`` so the heavy
+module is imported only when a model is actually built.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: What a model can do; the engine and the metric suite choose by these, never by model name.
+SAMPLE = "sample"
+RECONSTRUCT = "reconstruct"
+LIKELIHOOD = "likelihood"
+CAPABILITIES = frozenset({SAMPLE, RECONSTRUCT, LIKELIHOOD})
+
+
+def resolve(target: str | Callable) -> Callable:
+    """Import ``"package.module:attr"`` lazily; callables pass through."""
+    if callable(target):
+        return target
+    module, _, attr = target.partition(":")
+    obj = importlib.import_module(module)
+    for part in attr.split(".") if attr else []:
+        obj = getattr(obj, part)
+    return obj
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Hyperparameters every model has; a model's config subclasses this and adds its own.
+
+    Fields are what ``--set key=value`` can change; their types decide how values are parsed.
+    """
+
+    lr: float = 2e-4
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model is and how to build it.
+
+    Attributes:
+        name: canonical name used on the command line (``dcgan``).
+        description: one line for ``genlab list``.
+        family: ``"autoencoder"``, ``"vae"``, ``"gan"`` or any word a plugin chooses.
+        build: ``"module:function"`` or callable ``(config, image_shape) -> GenerativeModel``.
+        config: the :class:`ModelConfig` subclass holding the defaults.
+        output_range: value range of the images the model consumes and produces.
+        capabilities: subset of :data:`CAPABILITIES`.
+        aliases: other accepted spellings.
+        default_epochs: epochs of a default ``genlab run`` on Fashion-MNIST.
+        default_batch_size: batch size of a default run.
+    """
+
+    name: str
+    description: str
+    family: str
+    build: str | Callable[..., Any]
+    config: type[ModelConfig] = ModelConfig
+    output_range: tuple[float, float] = (-1.0, 1.0)
+    capabilities: frozenset[str] = frozenset({SAMPLE})
+    aliases: tuple[str, ...] = ()
+    default_epochs: int = 10
+    default_batch_size: int = 128
+    plugin: str = ""
+
+    def __post_init__(self):
+        unknown = set(self.capabilities) - CAPABILITIES
+        if unknown:
+            raise ValueError(f"model {self.name!r}: unknown capabilities {sorted(unknown)}")
+        if not dataclasses.is_dataclass(self.config) or not issubclass(self.config, ModelConfig):
+            raise ValueError(f"model {self.name!r}: config must be a ModelConfig dataclass")
+
+    def can(self, capability: str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset genlab can train on.
+
+    Attributes:
+        name: canonical name (``fashion``).
+        description: one line for ``genlab list``.
+        load: ``"module:function"`` or callable ``(data_dir: str | None) -> ArraySplits``.
+        image_shape: (height, width, channels) of the images as stored.
+        aliases: other accepted spellings.
+    """
+
+    name: str
+    description: str
+    load: str | Callable[..., Any]
+    image_shape: tuple[int, int, int] = (28, 28, 1)
+    aliases: tuple[str, ...] = ()
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A metric of the evaluation suite.
+
+    Attributes:
+        name: key under which the value is stored (``fid``).
+        description: one line.
+        requires: capabilities the model needs for the metric to apply.
+        compute: ``"module:function"`` or callable ``(context) -> dict[str, float]``.
+        higher_is_better: direction, used to highlight the best model in comparisons.
+    """
+
+    name: str
+    description: str
+    compute: str | Callable[..., Any]
+    requires: frozenset[str] = frozenset()
+    higher_is_better: bool = False
+    plugin: str = ""
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run; saved as ``config.json`` in the run directory."""
+
+    model: str
+    dataset: str = "fashion"
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    limit: int | None = None
+    out: str | None = None
+    data_dir: str | None = None
+    device: str = "auto"
+    strategy: str = "default"
+    overrides: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    evaluate: bool = True
+    eval_samples: int = 10_000
+    budget_minutes: float | None = None
+    grids: bool = True
+    image_shape: str | None = None

@@ -1,0 +1,1 @@
+"""genlab's built-in model plugins, one package each, registered through the public hooks."""

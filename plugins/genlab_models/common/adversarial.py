@@ -1,0 +1,77 @@
+"""The GAN algorithm shared by ``gan`` and ``dcgan``: only their networks differ.
+
+Non-saturating binary cross-entropy on logits (Goodfellow et al. 2014, section 3). With
+``alternating=False`` both networks update from one forward pass, as in the TensorFlow DCGAN
+tutorial; with ``alternating=True`` the discriminator steps first and the generator then steps
+against the updated discriminator on fresh noise.
+"""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from genlab.model import GenerativeModel
+
+
+def _bce(labels, logits):
+    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+class AdversarialModel(GenerativeModel):
+    """A generator and a discriminator, each with its own Adam optimizer."""
+
+    def __init__(self, config, image_shape, generator, discriminator, alternating=False):
+        super().__init__(config, image_shape, loss_names=("d_loss", "g_loss", "d_real_acc"))
+        self.latent_dim = int(config.latent_dim)
+        self.generator = generator
+        self.discriminator = discriminator
+        self.alternating = alternating
+        self.seed_generator = keras.random.SeedGenerator(getattr(config, "seed", None))
+        d_lr = config.d_lr if getattr(config, "d_lr", None) else config.lr
+        self.g_optimizer = keras.optimizers.Adam(config.lr, beta_1=config.beta_1, name="g_adam")
+        self.d_optimizer = keras.optimizers.Adam(d_lr, beta_1=config.beta_1, name="d_adam")
+
+    def optimizer_pairs(self):
+        return [(self.g_optimizer, self.generator), (self.d_optimizer, self.discriminator)]
+
+    def networks(self):
+        return {"generator": self.generator, "discriminator": self.discriminator}
+
+    def generate(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def _noise(self, n):
+        return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+    def _d_loss(self, real_logits, fake_logits):
+        smooth = float(getattr(self.config, "label_smoothing", 0.0))
+        real_loss = _bce(tf.fill(tf.shape(real_logits), 1.0 - smooth), real_logits)
+        return real_loss + _bce(tf.zeros_like(fake_logits), fake_logits)
+
+    def train_step(self, data):
+        real = data[0] if isinstance(data, tuple) else data
+        n = tf.shape(real)[0]
+        if self.alternating:
+            with tf.GradientTape() as d_tape:
+                fake = self.generator(self._noise(n), training=True)
+                real_logits = self.discriminator(real, training=True)
+                d_loss = self._d_loss(real_logits, self.discriminator(fake, training=True))
+            self.apply_loss(d_tape, d_loss, self.discriminator, self.d_optimizer)
+            with tf.GradientTape() as g_tape:
+                fake_logits = self.discriminator(
+                    self.generator(self._noise(n), training=True), training=True
+                )
+                g_loss = _bce(tf.ones_like(fake_logits), fake_logits)
+            self.apply_loss(g_tape, g_loss, self.generator, self.g_optimizer)
+        else:
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = self.generator(self._noise(n), training=True)
+                real_logits = self.discriminator(real, training=True)
+                fake_logits = self.discriminator(fake, training=True)
+                d_loss = self._d_loss(real_logits, fake_logits)
+                g_loss = _bce(tf.ones_like(fake_logits), fake_logits)
+            self.apply_loss(g_tape, g_loss, self.generator, self.g_optimizer)
+            self.apply_loss(d_tape, d_loss, self.discriminator, self.d_optimizer)
+        real_acc = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
+        return self.log(d_loss=d_loss, g_loss=g_loss, d_real_acc=real_acc)
