@@ -259,7 +259,9 @@ def sample_cmd(
         else:
             save_grid(output, images)
     except OSError as exc:
-        raise UsageError(f"cannot write {output} ({exc.strerror or exc}); choose another -o")
+        raise UsageError(
+            f"cannot write {output} ({exc.strerror or exc}); choose another -o"
+        ) from None
     console.print(f"wrote {n} samples of shape {images.shape[1:]} to {output}")
 
 

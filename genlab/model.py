@@ -102,7 +102,7 @@ class GenerativeModel(keras.Model):
         scaled = optimizer.scale_loss(loss / replicas if replicas > 1 else loss)
         variables = network.trainable_variables
         grads = tape.gradient(scaled, variables)
-        optimizer.apply_gradients(zip(grads, variables))
+        optimizer.apply_gradients(zip(grads, variables, strict=True))
 
     def log(self, **values) -> dict:
         """Update the loss trackers and return their running means (``train_step``'s result)."""

@@ -156,8 +156,8 @@ def _sq_dist_blocks(a: np.ndarray, b: np.ndarray) -> Iterator[tuple[slice, np.nd
     """Yield ``(rows, d2)``: squared distances from ``a[rows]`` to every row of ``b``.
 
     Uses ``|x|² + |y|² - 2 x·y`` with a float32 matmul for speed. Both sets are first centred on
-    ``a``'s mean, which keeps the norms small and so the cancellation in that expansion cheap;
-    what rounding still leaves below zero is clipped to 0. The same ``a`` gives bit-identical
+    ``a``'s mean, which keeps the norms small so that expansion loses little to cancellation;
+    what rounding still pushes below zero is clipped to 0. The same ``a`` gives bit-identical
     rows against equal ``b`` arrays, so radii and cross distances agree on ties.
     """
     center = a.mean(axis=0, dtype=np.float64)
