@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 
@@ -263,6 +263,24 @@ def sample_cmd(
             f"cannot write {output} ({exc.strerror or exc}); choose another -o"
         ) from None
     console.print(f"wrote {n} samples of shape {images.shape[1:]} to {output}")
+
+
+def _add_command_modules() -> None:
+    import importlib
+
+    from genlab.commands import COMMAND_MODULES
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(app)
+
+
+_add_command_modules()
 
 
 def _silence_native_logs() -> None:

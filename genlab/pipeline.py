@@ -167,9 +167,13 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         epoch, step, loss = result.diverged
         if plan.is_chief:
             run.set_status("diverged", epoch=epoch, step=step, loss=loss)
+        from genlab.engine.checkpoint import list_checkpoints
+
+        kept = list_checkpoints(run.checkpoints)
+        where = f"the last good checkpoint is {kept[-1]}" if kept else "no epoch had finished"
         raise DivergenceError(
             f"training diverged: {loss} became non-finite at epoch {epoch}, step {step}; "
-            f"the last good checkpoint is kept in {run.checkpoints} (try a lower --lr)"
+            f"{where}; try a lower --lr"
         )
     if not plan.is_chief:
         return {"run_dir": str(run.path), "history": result.history, "chief": False}

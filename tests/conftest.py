@@ -1,0 +1,57 @@
+"""Shared fixtures: small real Fashion-MNIST subsets, quiet TensorFlow, the genlab CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def fashion_available() -> bool:
+    try:
+        from genlab.data.sources import load_fashion
+
+        load_fashion()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture(scope="session")
+def fashion():
+    """Real Fashion-MNIST (ArraySplits); tests take small slices of it."""
+    from genlab.data.sources import load_fashion
+
+    try:
+        return load_fashion()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"Fashion-MNIST not installed ({exc}); apt-get install dataset-fashion-mnist")
+
+
+def run_cli(*args, env=None, timeout=600, check=False) -> subprocess.CompletedProcess:
+    """Run the real ``genlab`` console entry point in a subprocess."""
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "genlab.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"genlab {' '.join(map(str, args))} exited {result.returncode}\n{result.stderr}"
+        )
+    return result
+
+
+@pytest.fixture
+def cli():
+    return run_cli

@@ -1,0 +1,177 @@
+"""Interrupted runs: kill -9 at several points, Ctrl-C, divergence, corrupt checkpoints.
+
+Every test drives the real ``genlab`` process. Resume must end with exactly the weights of an
+uninterrupted run (same seed, CPU), with a continuous history and no corrupt file.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genlab.runs import RunDir
+from tests.conftest import run_cli
+
+ARGS = [
+    "run",
+    "dcgan",
+    "--dataset",
+    "fashion",
+    "--epochs",
+    "3",
+    "--limit",
+    "768",
+    "--batch-size",
+    "64",
+    "--set",
+    "width=16",
+    "--seed",
+    "11",
+    "--no-eval",
+]
+
+
+def _start(out: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "genlab.cli", *ARGS, "--out", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for(proc, condition, timeout=180):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc.poll() is not None:
+            raise AssertionError(f"genlab exited early ({proc.returncode}): {proc.stderr.read()}")
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for the run")
+
+
+def _weights(out: Path) -> dict[str, np.ndarray]:
+    with np.load(out / "model.npz", allow_pickle=False) as data:
+        return {k: data[k] for k in data.files}
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "run"
+    result = run_cli(*ARGS, "--out", out)
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+def _assert_same_as_reference(out: Path, reference: Path):
+    run = RunDir(out)
+    assert run.status["state"] == "complete"
+    assert [r["epoch"] for r in run.read_history()] == [1, 2, 3]
+    ref, got = _weights(reference), _weights(out)
+    assert ref.keys() == got.keys()
+    for key in ref:
+        np.testing.assert_array_equal(ref[key], got[key], err_msg=key)
+    ref_hist = RunDir(reference).read_history()
+    for a, b in zip(ref_hist, run.read_history(), strict=True):
+        assert a["d_loss"] == b["d_loss"] and a["g_loss"] == b["g_loss"]
+    assert not list(out.rglob("*.tmp")) or all(p.stat().st_size >= 0 for p in out.rglob("*.tmp"))
+
+
+def _kill_point(out: Path, point: str):
+    ckpts = out / "checkpoints"
+    return {
+        "before-first-checkpoint": lambda: (out / "status.json").exists(),
+        "mid-epoch-2": lambda: (ckpts / "ckpt-0001.npz").exists(),
+        "mid-epoch-3": lambda: (ckpts / "ckpt-0002.npz").exists(),
+        "during-finish": lambda: (ckpts / "ckpt-0003.npz").exists(),
+    }[point]
+
+
+@pytest.mark.parametrize(
+    "point", ["before-first-checkpoint", "mid-epoch-2", "mid-epoch-3", "during-finish"]
+)
+def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path, reference, point):
+    out = tmp_path / "run"
+    proc = _start(out)
+    _wait_for(proc, _kill_point(out, point))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert RunDir(out).status["state"] == "running", "a killed run must never look complete"
+    result = run_cli(*ARGS, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    _assert_same_as_reference(out, reference)
+
+
+def test_kill_during_checkpoint_write_leaves_no_corrupt_checkpoint(tmp_path, reference):
+    """A write cut off mid-way leaves only a temporary file; resume ignores it."""
+    out = tmp_path / "run"
+    proc = _start(out)
+    _wait_for(proc, _kill_point(out, "mid-epoch-3"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    partial = out / "checkpoints" / ".ckpt-0003.npz.abc123.tmp"
+    partial.write_bytes((out / "checkpoints" / "ckpt-0002.npz").read_bytes()[:1000])
+    result = run_cli(*ARGS, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    _assert_same_as_reference(out, reference)
+
+
+def test_corrupt_newest_checkpoint_falls_back(tmp_path, reference):
+    out = tmp_path / "run"
+    proc = _start(out)
+    _wait_for(proc, _kill_point(out, "mid-epoch-3"))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    newest = out / "checkpoints" / "ckpt-0002.npz"
+    newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
+    result = run_cli(*ARGS, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    assert "ckpt-0002.npz is unreadable" in result.stderr
+    _assert_same_as_reference(out, reference)
+
+
+def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
+    out = tmp_path / "run"
+    proc = _start(out)
+    _wait_for(proc, _kill_point(out, "mid-epoch-2"))
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "--resume" in stderr and "Traceback" not in stderr
+    assert RunDir(out).status["state"] == "interrupted"
+    assert (out / "checkpoints" / "ckpt-0001.npz").exists()
+    result = run_cli(*ARGS, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    _assert_same_as_reference(out, reference)
+
+
+def test_divergence_stops_with_one_line_and_keeps_good_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    args = [a if a != "width=16" else "width=16" for a in ARGS]
+    result = run_cli(*args, "--set", "lr=1e30", "--out", out)
+    assert result.returncode == 3, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and "diverged" in lines[0] and "epoch 1, step" in lines[0]
+    assert "Traceback" not in result.stderr
+    status = RunDir(out).status
+    assert status["state"] == "diverged" and status["epoch"] == 1
+
+
+def test_full_disk_or_unwritable_output_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        target = Path("/proc/genlab-run")  # not creatable, even for root
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = locked / "run"
+    result = run_cli(*ARGS, "--out", target)
+    assert result.returncode != 0
+    assert "cannot write to run directory" in result.stderr and "Traceback" not in result.stderr
