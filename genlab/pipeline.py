@@ -265,3 +265,17 @@ def load_run_model(path):
     model = build_model(spec, model_config, cfg["image_shape"])
     checkpoint.load(run / "model.npz", model.state_variables())
     return run, spec, model
+
+
+def load_network(run_dir, name: str):
+    """One trained network of a run as a plain Keras model, loaded in safe mode.
+
+    Safe mode refuses files that would run arbitrary Python (``Lambda`` layers and the like).
+    """
+    import keras
+
+    path = open_run(run_dir) / "networks" / f"{name}.keras"
+    if not path.exists():
+        available = sorted(p.stem for p in path.parent.glob("*.keras"))
+        raise RunDirError(f"{path} does not exist; this run has networks: {available}")
+    return keras.saving.load_model(path, safe_mode=True, compile=False)

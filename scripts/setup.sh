@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set up genlab on a fresh machine: data, a virtual environment in .venv, genlab and the example
+# plugin. Safe to run again: every step is skipped when already done.
+#   bash scripts/setup.sh          # to use genlab
+#   bash scripts/setup.sh --dev    # also test/lint tools and Chromium (HTML report screenshots)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+dev=0
+[ "${1:-}" = "--dev" ] && dev=1
+
+apt_install() {
+  if ! command -v apt-get >/dev/null 2>&1; then return 1; fi
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 || return 1
+    sudo="sudo"
+  fi
+  if [ ! -f /tmp/.genlab-apt-updated ]; then
+    $sudo apt-get update -qq && touch /tmp/.genlab-apt-updated
+  fi
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# 1. Fashion-MNIST: Debian's package, else Keras downloads it on first use.
+if [ -z "${GENLAB_DATA_DIR:-}" ] && ! ls /usr/share/datasets/fashion-mnist/*.gz >/dev/null 2>&1; then
+  echo "setup: installing Fashion-MNIST (Debian package dataset-fashion-mnist)"
+  apt_install dataset-fashion-mnist || echo "setup: no apt; Keras will download Fashion-MNIST on first use"
+fi
+
+# 2. Python environment.
+if [ ! -x .venv/bin/python ]; then
+  echo "setup: creating .venv"
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+extras=""
+[ "$dev" = 1 ] && extras="[dev]"
+echo "setup: installing genlab${extras} and the example plugin genlab-wgan-gp"
+.venv/bin/python -m pip install -q -e ".${extras}"
+.venv/bin/python -m pip install -q -e plugins/genlab-wgan-gp
+
+# 3. Test-only: a headless browser to check that HTML reports render.
+if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
+  echo "setup: installing Chromium for report rendering tests"
+  apt_install chromium || echo "setup: Chromium unavailable; report screenshot tests will be skipped"
+fi
+echo "setup: done ($(.venv/bin/genlab --version))"
