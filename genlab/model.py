@@ -32,6 +32,10 @@ class GenerativeModel(keras.Model):
         self.config = config
         self.image_shape = tuple(int(d) for d in image_shape)
         self.trackers = {name: keras.metrics.Mean(name=name) for name in loss_names}
+        # Training steps taken so far; counted by the engine, saved in every checkpoint.
+        self.steps_done = keras.Variable(
+            0, dtype="int64", trainable=False, name="steps_done", aggregation="only_first_replica"
+        )
 
     # -- what the engine calls -------------------------------------------------------------
     @property
@@ -59,10 +63,13 @@ class GenerativeModel(keras.Model):
         """Called once after training with (a subset of) the training images, in model range."""
 
     def state_variables(self) -> list:
-        """Everything a checkpoint must hold for an exact resume: weights, RNG and optimizers."""
+        """Everything a checkpoint must hold for an exact resume: weights, RNG, optimizers and
+        the loss trackers (a checkpoint taken mid-epoch carries the epoch's running means)."""
         variables = list(self.variables)
         for opt in self.optimizers():
             variables.extend(opt.variables)
+        for tracker in self.metrics:
+            variables.extend(tracker.variables)
         return variables
 
     # -- what users and the metric suite call ----------------------------------------------

@@ -51,21 +51,27 @@ class TimeBudget(keras.callbacks.Callback):
 
 
 class Progress(keras.callbacks.Callback):
-    """A rich progress bar over all remaining steps, with ETA and live losses."""
+    """A rich progress bar over all remaining steps, with ETA and live losses.
 
-    def __init__(self, console, steps_per_epoch: int, epochs: int, start_epoch: int, title: str):
+    It spans several ``fit`` calls (a resumed partial epoch, then the rest): the trainer
+    calls :meth:`close` at the very end.
+    """
+
+    def __init__(self, console, total_steps: int, epochs: int, title: str):
         super().__init__()
         self.console = console
-        self.steps = steps_per_epoch
+        self.total = total_steps
         self.epochs = epochs
-        self.start_epoch = start_epoch
         self.title = title
         self.progress = None
         self.task = None
+        self.done_before = 0
+        self.in_epoch = 0
         self._last = 0.0
-        self.epoch = start_epoch
 
     def on_train_begin(self, logs=None):
+        if self.progress is not None:
+            return
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -84,40 +90,59 @@ class Progress(keras.callbacks.Callback):
             TimeRemainingColumn(),
             TextColumn("{task.fields[losses]}"),
             console=self.console,
-            transient=False,
         )
-        total = self.steps * (self.epochs - self.start_epoch)
-        self.task = self.progress.add_task(self.title, total=total, losses="")
+        self.task = self.progress.add_task(self.title, total=self.total, losses="")
         self.progress.start()
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
+        self.in_epoch = 0
         self.progress.update(self.task, description=f"{self.title} epoch {epoch + 1}/{self.epochs}")
 
     def on_train_batch_end(self, batch, logs=None):
+        self.in_epoch = batch + 1
         now = time.perf_counter()
-        if now - self._last > 0.25 or batch + 1 == self.steps:
+        if now - self._last > 0.25:
             self._last = now
             losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
-            done = (self.epoch - self.start_epoch) * self.steps + batch + 1
-            self.progress.update(self.task, completed=done, losses=losses)
+            self.progress.update(
+                self.task, completed=self.done_before + self.in_epoch, losses=losses
+            )
 
-    def on_train_end(self, logs=None):
+    def on_epoch_end(self, epoch, logs=None):
+        self.done_before += self.in_epoch
+        losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
+        self.progress.update(self.task, completed=self.done_before, losses=losses)
+
+    def close(self):
         if self.progress is not None:
             self.progress.stop()
+
+
+class RestoreTrackers(keras.callbacks.Callback):
+    """Put back the running loss means of a resumed epoch after Keras resets them."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.values = [(v, v.numpy()) for t in model.metrics for v in t.variables]
+
+    def on_epoch_begin(self, epoch, logs=None):
+        for variable, value in self.values:
+            variable.assign(value)
+        self.values = []
 
 
 class EpochRecorder(keras.callbacks.Callback):
     """At each epoch end: history row, sample grid, TensorBoard scalars, then a checkpoint.
 
     The history row is written before the checkpoint, so after a crash the history may run one
-    epoch ahead of the newest checkpoint, never behind; resume trims it back.
+    epoch ahead of the newest checkpoint, never behind; resume trims it back. An epoch cut
+    short (time budget) is checkpointed mid-epoch and its row is marked ``partial``.
     """
 
     def __init__(
         self,
         run,
-        model_state,
+        state,
         batch_size,
         steps_per_epoch,
         preview,
@@ -129,7 +154,7 @@ class EpochRecorder(keras.callbacks.Callback):
     ):
         super().__init__()
         self.run = run
-        self.state = model_state
+        self.state = state
         self.batch_size = batch_size
         self.steps = steps_per_epoch
         self.preview = preview
@@ -138,7 +163,8 @@ class EpochRecorder(keras.callbacks.Callback):
         self.writer = writer
         self.is_chief = is_chief
         self.elapsed = elapsed
-        self._start = 0.0
+        self.offset = 0  # batches of the current epoch seen before this fit call
+        self._start = time.perf_counter()
         self._batches = 0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -153,16 +179,19 @@ class EpochRecorder(keras.callbacks.Callback):
             return
         seconds = time.perf_counter() - self._start
         self.elapsed += seconds
-        images = self._batches * self.batch_size
+        step = self.offset + self._batches
+        self.offset = 0
         row = {
             "epoch": epoch + 1,
             **_floats(logs),
             "seconds": round(seconds, 3),
-            "images_per_s": round(images / max(seconds, 1e-9), 1),
-            "steps": self._batches,
+            "images_per_s": round(self._batches * self.batch_size / max(seconds, 1e-9), 1),
+            "steps": step,
             "elapsed": round(self.elapsed, 3),
         }
-        self.history.append(row)
+        if step < self.steps:
+            row["partial"] = True
+        self.history[:] = [r for r in self.history if r["epoch"] < epoch + 1] + [row]
         if not self.is_chief:
             return
         if self.preview is not None:
@@ -172,11 +201,28 @@ class EpochRecorder(keras.callbacks.Callback):
 
             with self.writer.as_default(step=epoch + 1):
                 for key, value in row.items():
-                    if key != "epoch":
+                    if key not in ("epoch", "partial"):
                         tf.summary.scalar(key, value)
             self.writer.flush()
         self.run.write_history(self.history)
-        checkpoint.save(self.run.checkpoints, epoch + 1, self.state)
+        if step < self.steps:
+            checkpoint.save(self.run.checkpoints, epoch, self.state, step=step)
+        else:
+            checkpoint.save(self.run.checkpoints, epoch + 1, self.state)
+
+    def save_interrupted(self, model) -> None:
+        """On Ctrl-C: checkpoint exactly where training stopped (mid-epoch if need be)."""
+        epoch, step = divmod(int(model.steps_done.numpy()), self.steps)
+        saved = checkpoint.list_checkpoints(self.run.checkpoints)
+        latest = checkpoint.load_position(saved[-1]) if saved else (0, 0)
+        if (epoch, step) <= tuple(latest):
+            return
+        if step:
+            checkpoint.save(self.run.checkpoints, epoch, self.state, step=step)
+        else:  # the epoch's steps all ran but its end was not recorded yet
+            self.offset, self._batches = 0, self.steps
+            logs = {t.name: t.result() for t in model.metrics}
+            self.on_epoch_end(epoch - 1, logs)
 
 
 def preview_writer(model, spec, fixed_latents, fixed_images, value_range):

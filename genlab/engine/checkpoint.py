@@ -1,8 +1,10 @@
 """Checkpoints: every variable an exact resume needs, in a plain ``.npz`` (no pickle).
 
-A checkpoint holds the model's weights, its RNG states and every optimizer slot, in the order of
-:meth:`GenerativeModel.state_variables`, together with a manifest of variable paths and shapes
-that is checked on load. Files are written atomically; the newest ``keep`` are kept.
+A checkpoint holds the model's weights, its RNG states, every optimizer slot and the loss
+trackers, in a fixed order, with a manifest of variable paths and shapes that is checked on load.
+Its position is ``(epoch, step)``: ``epoch`` finished epochs plus ``step`` batches of the next one
+(``step`` is non-zero only for a checkpoint taken mid-epoch, on Ctrl-C or at a time budget).
+Files are written atomically; the newest ``keep`` are kept.
 """
 
 from __future__ import annotations
@@ -11,31 +13,44 @@ import io
 import re
 import zipfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from genlab.errors import CheckpointError
 from genlab.runs import atomic_write_bytes
 
-_NAME = re.compile(r"^ckpt-(\d{4,})\.npz$")
+_NAME = re.compile(r"^ckpt-(\d{4,})(?:-(\d{6,}))?\.npz$")
+
+
+class Position(NamedTuple):
+    epoch: int
+    step: int = 0
 
 
 def _manifest(variables) -> np.ndarray:
     return np.array([f"{v.path}:{tuple(v.shape)}" for v in variables])
 
 
-def write_state(path: Path, epoch: int, variables) -> None:
-    """Write the values of ``variables`` (and ``epoch``) to ``path`` atomically."""
+def write_state(path: Path, epoch: int, variables, step: int = 0) -> None:
+    """Write the values of ``variables`` and the position to ``path`` atomically."""
     arrays = {f"v{i:05d}": np.asarray(v.numpy()) for i, v in enumerate(variables)}
     buffer = io.BytesIO()
-    np.savez(buffer, __manifest__=_manifest(variables), __epoch__=np.int64(epoch), **arrays)
+    np.savez(
+        buffer,
+        __manifest__=_manifest(variables),
+        __epoch__=np.int64(epoch),
+        __step__=np.int64(step),
+        **arrays,
+    )
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def save(directory: Path, epoch: int, variables, keep: int = 2) -> Path:
-    """Write ``ckpt-<epoch>.npz`` and delete all but the newest ``keep`` checkpoints."""
-    path = Path(directory) / f"ckpt-{epoch:04d}.npz"
-    write_state(path, epoch, variables)
+def save(directory: Path, epoch: int, variables, keep: int = 2, step: int = 0) -> Path:
+    """Write a checkpoint at ``(epoch, step)``; delete all but the newest ``keep``."""
+    name = f"ckpt-{epoch:04d}.npz" if not step else f"ckpt-{epoch:04d}-{step:06d}.npz"
+    path = Path(directory) / name
+    write_state(path, epoch, variables, step)
     for old in list_checkpoints(directory)[:-keep]:
         old.unlink(missing_ok=True)
     return path
@@ -46,16 +61,22 @@ def list_checkpoints(directory: Path) -> list[Path]:
     directory = Path(directory)
     if not directory.is_dir():
         return []
-    found = [(int(m.group(1)), p) for p in directory.iterdir() if (m := _NAME.match(p.name))]
+    found = [
+        ((int(m.group(1)), int(m.group(2) or 0)), p)
+        for p in directory.iterdir()
+        if (m := _NAME.match(p.name))
+    ]
     return [p for _, p in sorted(found)]
 
 
-def load(path: Path, variables) -> int:
-    """Assign the values in ``path`` to ``variables``; return the checkpoint's epoch."""
+def load(path: Path, variables) -> Position:
+    """Assign the values in ``path`` to ``variables``; return the checkpoint's position."""
     try:
         with np.load(path, allow_pickle=False) as data:
             manifest = [str(s) for s in data["__manifest__"]]
-            epoch = int(data["__epoch__"])
+            position = Position(
+                int(data["__epoch__"]), int(data["__step__"]) if "__step__" in data.files else 0
+            )
             values = [data[f"v{i:05d}"] for i in range(len(manifest))]
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         raise CheckpointError(f"checkpoint {path} is unreadable ({type(exc).__name__})") from None
@@ -67,11 +88,11 @@ def load(path: Path, variables) -> int:
         )
     for variable, value in zip(variables, values, strict=True):
         variable.assign(value)
-    return epoch
+    return position
 
 
-def restore_latest(directory: Path, variables, warn=print) -> int | None:
-    """Restore the newest readable checkpoint, falling back to older ones; its epoch or None."""
+def restore_latest(directory: Path, variables, warn=print) -> Position | None:
+    """Restore the newest readable checkpoint, falling back to older ones; None if none."""
     candidates = list_checkpoints(directory)
     for path in reversed(candidates):
         try:
@@ -84,3 +105,13 @@ def restore_latest(directory: Path, variables, warn=print) -> int | None:
             "(or with a new --out)"
         )
     return None
+
+
+def load_position(path: Path) -> Position:
+    """The position recorded in a checkpoint file, without loading its variables."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            step = int(data["__step__"]) if "__step__" in data.files else 0
+            return Position(int(data["__epoch__"]), step)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return Position(0, 0)

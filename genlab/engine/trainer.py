@@ -2,6 +2,10 @@
 
 Models only define ``train_step``; this module owns the data stream, resume, callbacks and the
 device plan, so a DCGAN and an autoencoder are trained by exactly the same code.
+
+Positions are ``(epoch, step)``. A run resumed from a mid-epoch checkpoint first finishes that
+epoch (skipping the batches it had already seen, with the epoch's running loss means restored),
+then trains the remaining epochs; either way it sees exactly the batches of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -10,14 +14,20 @@ from dataclasses import dataclass, field
 
 from genlab.data.pipeline import training_dataset
 from genlab.engine import checkpoint
-from genlab.engine.callbacks import DivergenceGuard, EpochRecorder, Progress, TimeBudget
+from genlab.engine.callbacks import (
+    DivergenceGuard,
+    EpochRecorder,
+    Progress,
+    RestoreTrackers,
+    TimeBudget,
+)
 from genlab.errors import ConfigError
 
 
 @dataclass
 class TrainResult:
     history: list[dict] = field(default_factory=list)
-    start_epoch: int = 0
+    start: tuple[int, int] = (0, 0)
     diverged: tuple[int, int, str] | None = None
     budget_exhausted: bool = False
 
@@ -30,12 +40,27 @@ class TrainResult:
         return self.history[-1]["elapsed"] if self.history else 0.0
 
 
-def resume_state(model, run, console=None) -> tuple[int, list[dict]]:
-    """Restore the newest good checkpoint; return its epoch and the history up to it."""
+def resume_state(model, run, console=None) -> tuple[checkpoint.Position, list[dict]]:
+    """Restore the newest good checkpoint; return its position and the history up to it."""
     warn = console.print if console is not None else print
-    epoch = checkpoint.restore_latest(run.checkpoints, model.state_variables(), warn=warn) or 0
-    history = [row for row in run.read_history() if row.get("epoch", 0) <= epoch]
-    return epoch, history
+    position = checkpoint.restore_latest(run.checkpoints, model.state_variables(), warn=warn)
+    position = position or checkpoint.Position(0, 0)
+    history = [row for row in run.read_history() if row.get("epoch", 0) <= position.epoch]
+    return position, history
+
+
+def count_steps(model) -> None:
+    """Make every ``train_step`` also advance ``model.steps_done`` (the resume position)."""
+    if getattr(model, "_genlab_counted", False):
+        return
+    step = model.train_step
+
+    def counted_train_step(data):
+        model.steps_done.assign_add(1)
+        return step(data)
+
+    model.train_step = counted_train_step
+    model._genlab_counted = True
 
 
 def train(
@@ -64,10 +89,13 @@ def train(
             f"batch size {global_batch} is larger than the {len(images_uint8)} training images; "
             "lower --batch-size or raise --limit"
         )
-    start_epoch, history = resume_state(model, run, console) if resume else (0, [])
-    result = TrainResult(history=history, start_epoch=start_epoch)
+    state = model.state_variables()
+    position, history = resume_state(model, run, console) if resume else ((0, 0), [])
+    start_epoch, start_step = position
+    result = TrainResult(history=history, start=(start_epoch, start_step))
     if start_epoch >= epochs:
         return result
+    count_steps(model)
 
     guard = DivergenceGuard()
     writer = None
@@ -77,35 +105,60 @@ def train(
         writer = tf.summary.create_file_writer(str(run / "tensorboard"))
     elapsed = history[-1]["elapsed"] if history else 0.0
     recorder = EpochRecorder(
-        run,
-        model.state_variables(),
-        global_batch,
-        steps,
-        preview,
-        history,
-        guard,
-        writer,
-        plan.is_chief,
-        elapsed,
+        run, state, global_batch, steps, preview, history, guard, writer, plan.is_chief, elapsed
     )
     budget = TimeBudget(time_budget_s, elapsed) if time_budget_s else None
-    cbs = [guard, recorder, *([budget] if budget else []), *callbacks]
+    progress = None
     if show_progress and console is not None and plan.is_chief:
-        title = getattr(run.path, "name", "train")
-        cbs.insert(1, Progress(console, steps, epochs, start_epoch, title))
+        total = steps * (epochs - start_epoch) - start_step
+        progress = Progress(console, total, epochs, title=run.path.name)
+    cbs = [
+        guard,
+        *([progress] if progress else []),
+        recorder,
+        *([budget] if budget else []),
+        *callbacks,
+    ]
 
-    dataset = training_dataset(images_uint8, global_batch, value_range, seed, start_epoch, epochs)
-    model.fit(
-        dataset,
-        epochs=epochs,
-        initial_epoch=start_epoch,
-        steps_per_epoch=steps,
-        callbacks=cbs,
-        verbose=0,
-        shuffle=False,
-    )
-    if writer is not None:
-        writer.close()
+    def fit(first_epoch, skip, last_epoch, n_steps, extra=()):
+        recorder.offset = skip
+        data = training_dataset(
+            images_uint8, global_batch, value_range, seed, first_epoch, last_epoch
+        )
+        model.fit(
+            data.skip(skip) if skip else data,
+            epochs=last_epoch,
+            initial_epoch=first_epoch,
+            steps_per_epoch=n_steps,
+            callbacks=[*extra, *cbs],
+            verbose=0,
+            shuffle=False,
+        )
+
+    def stopped():
+        return guard.where is not None or (budget is not None and budget.exhausted)
+
+    try:
+        if start_step:
+            fit(
+                start_epoch,
+                start_step,
+                start_epoch + 1,
+                steps - start_step,
+                extra=[RestoreTrackers(model)],
+            )
+            start_epoch += 1
+        if start_epoch < epochs and not stopped():
+            fit(start_epoch, 0, epochs, steps)
+    except KeyboardInterrupt:
+        if plan.is_chief and guard.where is None:
+            recorder.save_interrupted(model)
+        raise
+    finally:
+        if progress is not None:
+            progress.close()
+        if writer is not None:
+            writer.close()
     result.diverged = guard.where
     result.budget_exhausted = bool(budget and budget.exhausted)
     return result

@@ -27,7 +27,7 @@ def test_round_trip_and_keep_newest(tmp_path):
         "ckpt-0003.npz",
     ]
     target = _variables(2)
-    assert checkpoint.restore_latest(tmp_path, target) == 3
+    assert checkpoint.restore_latest(tmp_path, target) == (3, 0)
     for a, b in zip(source, target, strict=True):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     assert not list(tmp_path.glob("*.tmp")), "no temporary files may be left behind"
@@ -39,7 +39,7 @@ def test_corrupt_newest_falls_back_to_previous(tmp_path):
     newest = checkpoint.save(tmp_path, 2, source)
     newest.write_bytes(newest.read_bytes()[:100])
     warnings = []
-    assert checkpoint.restore_latest(tmp_path, _variables(3), warn=warnings.append) == 1
+    assert checkpoint.restore_latest(tmp_path, _variables(3), warn=warnings.append) == (1, 0)
     assert "ckpt-0002.npz is unreadable" in warnings[0]
 
 
@@ -57,3 +57,13 @@ def test_mismatched_model_is_rejected(tmp_path):
 
 def test_no_checkpoint_means_fresh_start(tmp_path):
     assert checkpoint.restore_latest(tmp_path / "missing", _variables(1)) is None
+
+
+def test_mid_epoch_checkpoints_sort_after_their_epoch(tmp_path):
+    source = _variables(4)
+    checkpoint.save(tmp_path, 1, source, keep=5)
+    checkpoint.save(tmp_path, 1, source, keep=5, step=7)
+    checkpoint.save(tmp_path, 0, source, keep=5, step=3)
+    names = [p.name for p in checkpoint.list_checkpoints(tmp_path)]
+    assert names == ["ckpt-0000-000003.npz", "ckpt-0001.npz", "ckpt-0001-000007.npz"]
+    assert checkpoint.restore_latest(tmp_path, _variables(5)) == (1, 7)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from genlab.engine.checkpoint import list_checkpoints
 from genlab.runs import RunDir
 from tests.conftest import run_cli
 
@@ -147,7 +148,8 @@ def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
     assert proc.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
     assert RunDir(out).status["state"] == "interrupted"
-    assert (out / "checkpoints" / "ckpt-0001.npz").exists()
+    saved = [p.name for p in list_checkpoints(out / "checkpoints")]
+    assert saved[-1].startswith("ckpt-0001-"), f"expected a mid-epoch-2 checkpoint: {saved}"
     result = run_cli(*ARGS, "--out", out, "--resume")
     assert result.returncode == 0, result.stderr
     _assert_same_as_reference(out, reference)

@@ -15,7 +15,7 @@ def register_models(register):
             config=DCGANConfig,
             output_range=(-1.0, 1.0),
             capabilities=frozenset({SAMPLE}),
-            default_epochs=5,
+            default_epochs=3,
             default_batch_size=128,
         )
     )
