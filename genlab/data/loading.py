@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,7 @@ def load(dataset: str, data_dir: str | None = None, image_shape=None, limit=None
         shape = tuple(image_shape or DEFAULT_FOLDER_SHAPE)
         splits, skipped = load_image_folder(dataset, shape)
         for file, reason in skipped:
-            print(f"warning: skipped {file}: {reason}")
+            print(f"warning: skipped {file}: {reason}", file=sys.stderr)
         name = str(Path(dataset).resolve())
     else:
         spec = get_dataset(dataset)

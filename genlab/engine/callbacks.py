@@ -57,11 +57,15 @@ class Progress(keras.callbacks.Callback):
     calls :meth:`close` at the very end.
     """
 
-    def __init__(self, console, total_steps: int, epochs: int, title: str):
+    def __init__(
+        self, console, total_steps: int, epochs: int, title: str, budget_s: float | None = None
+    ):
         super().__init__()
         self.console = console
-        self.total = total_steps
+        self.budget_s = budget_s  # with a time budget the bar measures seconds, not steps
+        self.total = round(budget_s) if budget_s else total_steps
         self.epochs = epochs
+        self._t0 = time.perf_counter()
         self.title = title
         self.progress = None
         self.task = None
@@ -96,7 +100,8 @@ class Progress(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.in_epoch = 0
-        self.progress.update(self.task, description=f"{self.title} epoch {epoch + 1}/{self.epochs}")
+        of = "" if self.budget_s else f"/{self.epochs}"
+        self.progress.update(self.task, description=f"{self.title} epoch {epoch + 1}{of}")
 
     def on_train_batch_end(self, batch, logs=None):
         self.in_epoch = batch + 1
@@ -104,14 +109,18 @@ class Progress(keras.callbacks.Callback):
         if now - self._last > 0.25:
             self._last = now
             losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
-            self.progress.update(
-                self.task, completed=self.done_before + self.in_epoch, losses=losses
-            )
+            self.progress.update(self.task, completed=self._completed(), losses=losses)
+
+    def _completed(self):
+        if self.budget_s:
+            return min(self.total, round(time.perf_counter() - self._t0))
+        return self.done_before + self.in_epoch
 
     def on_epoch_end(self, epoch, logs=None):
         self.done_before += self.in_epoch
+        self.in_epoch = 0
         losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
-        self.progress.update(self.task, completed=self.done_before, losses=losses)
+        self.progress.update(self.task, completed=self._completed(), losses=losses)
 
     def close(self):
         if self.progress is not None:

@@ -111,7 +111,8 @@ def train(
     progress = None
     if show_progress and console is not None and plan.is_chief:
         total = steps * (epochs - start_epoch) - start_step
-        progress = Progress(console, total, epochs, title=run.path.name)
+        remaining = time_budget_s - elapsed if time_budget_s else None
+        progress = Progress(console, total, epochs, title=run.path.name, budget_s=remaining)
     cbs = [
         guard,
         *([progress] if progress else []),

@@ -76,4 +76,13 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     plt.close(fig)
 
 
-_NOT_LOSSES = {"epoch", "seconds", "images_per_s", "elapsed", "step_seconds", "wait_fraction"}
+_NOT_LOSSES = {
+    "epoch",
+    "seconds",
+    "images_per_s",
+    "elapsed",
+    "steps",
+    "partial",
+    "step_seconds",
+    "wait_fraction",
+}
