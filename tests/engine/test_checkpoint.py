@@ -67,3 +67,17 @@ def test_mid_epoch_checkpoints_sort_after_their_epoch(tmp_path):
     names = [p.name for p in checkpoint.list_checkpoints(tmp_path)]
     assert names == ["ckpt-0000-000003.npz", "ckpt-0001.npz", "ckpt-0001-000007.npz"]
     assert checkpoint.restore_latest(tmp_path, _variables(5)) == (1, 7)
+
+
+def test_model_built_twice_in_one_process_restores(tmp_path):
+    """Keras numbers auto-named layers per process; a checkpoint must not depend on that."""
+    from genlab.pipeline import build_model
+    from genlab.registry import get_model
+
+    spec = get_model("dcgan")
+    first = build_model(spec, spec.config(width=8), (28, 28, 1))
+    path = checkpoint.save(tmp_path, 1, first.state_variables())
+    second = build_model(spec, spec.config(width=8), (28, 28, 1))
+    assert checkpoint.load(path, second.state_variables()) == (1, 0)
+    for a, b in zip(first.state_variables(), second.state_variables(), strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
