@@ -1,0 +1,68 @@
+"""Hyperparameters shared by the autoencoder families; each model's config subclasses one.
+
+TensorFlow-free: plugin modules import these when they register, and ``genlab list`` must stay
+cheap. Layer sizes are strings (``"300,150"``) so ``--set hidden=300,150`` works on the
+command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from genlab import ConfigError, ModelConfig
+
+
+def check_sizes(name: str, value) -> None:
+    """Reject layer-size strings that are not comma-separated positive integers."""
+    parts = str(value).replace(" ", "").split(",")
+    if not all(part.isdigit() and int(part) > 0 for part in parts):
+        raise ConfigError(f"--set {name}={value!r}: expected positive integers like 300,150")
+
+
+def check_positive(name: str, value) -> None:
+    if value < 1:
+        raise ConfigError(f"--set {name}={value}: must be at least 1")
+
+
+def check_choice(name: str, value, choices) -> None:
+    if value not in choices:
+        raise ConfigError(f"--set {name}={value!r}: choose one of {', '.join(choices)}")
+
+
+@dataclass(frozen=True)
+class DenseAEConfig(ModelConfig):
+    """
+    Attributes:
+        lr: Adam learning rate.
+        hidden: encoder hidden layer sizes, outermost first; the decoder mirrors them.
+        code_dim: size of the code (the bottleneck).
+        activation: activation of the hidden layers (SELU gets LeCun-normal weights).
+    """
+
+    lr: float = 1e-3
+    hidden: str = "300,150"
+    code_dim: int = 30
+    activation: str = "selu"
+
+    def __post_init__(self):
+        check_sizes("hidden", self.hidden)
+        check_positive("code_dim", self.code_dim)
+
+
+@dataclass(frozen=True)
+class ConvAEConfig(ModelConfig):
+    """
+    Attributes:
+        lr: Adam learning rate.
+        filters: widths of the strided encoder convolutions (each halves the image sides); the
+            decoder's transposed convolutions mirror them.
+        code_dim: size of the code (the bottleneck).
+    """
+
+    lr: float = 1e-3
+    filters: str = "16,32"
+    code_dim: int = 32
+
+    def __post_init__(self):
+        check_sizes("filters", self.filters)
+        check_positive("code_dim", self.code_dim)
