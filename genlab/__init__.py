@@ -1,7 +1,9 @@
 """genlab: train and compare generative image models with one engine and one metric suite.
 
-The public surface for users and plugin authors. Importing it is cheap: TensorFlow is imported only
-when a model is built (``GenerativeModel`` is loaded on first access).
+The public surface for users and plugin authors: a plugin needs nothing but ``from genlab import
+...`` (and :mod:`genlab.testing` in its tests). Importing it is cheap, so ``genlab list`` can read
+every plugin's specs without TensorFlow: ``GenerativeModel`` (TensorFlow), ``ArraySplits``,
+``RunDir`` and ``NotApplicable`` (numpy) are loaded on first access.
 """
 
 from genlab.errors import (
@@ -17,6 +19,7 @@ from genlab.errors import (
 )
 from genlab.hookspecs import hookimpl
 from genlab.specs import (
+    CAPABILITIES,
     LIKELIHOOD,
     RECONSTRUCT,
     SAMPLE,
@@ -30,9 +33,11 @@ from genlab.specs import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CAPABILITIES",
     "LIKELIHOOD",
     "RECONSTRUCT",
     "SAMPLE",
+    "ArraySplits",
     "CheckpointError",
     "ConfigError",
     "DataError",
@@ -43,8 +48,10 @@ __all__ = [
     "MetricSpec",
     "ModelConfig",
     "ModelSpec",
+    "NotApplicable",
     "PluginError",
     "RunConfig",
+    "RunDir",
     "RunDirError",
     "UnknownNameError",
     "UsageError",
@@ -53,9 +60,22 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name == "GenerativeModel":
-        from genlab.model import GenerativeModel
+#: Public names whose modules are heavy, imported on first access.
+_LAZY = {
+    "GenerativeModel": "genlab.model",
+    "ArraySplits": "genlab.data.arrays",
+    "RunDir": "genlab.runs",
+    "NotApplicable": "genlab.evaluation.suite",
+}
 
-        return GenerativeModel
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'genlab' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -119,6 +119,11 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON on s
 
 
 # -- plugins --------------------------------------------------------------------------------
+def _short_list(items: list[str], keep: int = 3) -> str:
+    more = f" +{len(items) - keep} more" if len(items) > keep else ""
+    return ", ".join(items[:keep]) + more
+
+
 @app.command("plugins")
 def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout.")):
     """Show every plugin: distribution, version, hooks, what it registered, load errors."""
@@ -133,19 +138,20 @@ def plugins_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON o
         _print_json(infos)
         return
     table = Table(title="Plugins", title_justify="left")
-    for col in ("name", "distribution", "version", "hooks", "registered", "error"):
-        table.add_column(col)
+    for col in ("name", "distribution", "version", "hooks: what they registered"):
+        table.add_column(col, no_wrap=col in ("name", "distribution", "version"))
     for i in infos:
-        registered = "; ".join(f"{k}: {', '.join(v)}" for k, v in i["registered"].items())
-        table.add_row(
-            i["name"],
-            i["distribution"],
-            i["version"],
-            ", ".join(i["hooks"]),
-            registered,
-            i["error"] or "",
-        )
+        hooks = []
+        for hook in i["hooks"]:
+            kind = hook.removeprefix("register_")
+            names = i["registered"].get(kind)
+            hooks.append(f"{kind}: {_short_list(names)}" if names else kind)
+        name = i["name"] + (" (failed)" if i["error"] else "")
+        table.add_row(name, i["distribution"], i["version"], "; ".join(hooks))
     out.print(table)
+    for i in infos:
+        if i["error"]:
+            console.print(f"[red]error:[/] plugin {i['name']!r}: {i['error']}", soft_wrap=True)
 
 
 # -- run ------------------------------------------------------------------------------------
@@ -309,7 +315,8 @@ def main() -> None:
     try:
         from genlab.plugins import get_plugin_manager
 
-        get_plugin_manager().hook.register_commands(app=app)
+        for error in get_plugin_manager().call_hook("register_commands", app=app):
+            console.print(f"[yellow]warning:[/] {error}", soft_wrap=True)
         typer.main.get_command(app).main(prog_name="genlab", standalone_mode=True)
     except GenlabError as exc:
         if debug:

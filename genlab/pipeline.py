@@ -14,7 +14,7 @@ from pathlib import Path
 
 from genlab import __version__
 from genlab.config import make_model_config
-from genlab.errors import ConfigError, DivergenceError, RunDirError
+from genlab.errors import ConfigError, DivergenceError, PluginError, RunDirError
 from genlab.registry import get_model
 from genlab.runs import RunDir, atomic_output, open_run, save_npy
 from genlab.specs import RECONSTRUCT, RunConfig, resolve
@@ -34,6 +34,11 @@ def validate(config: RunConfig):
             raise ConfigError(f"{flag} must be a positive integer, got {value}")
     if config.budget_minutes is not None and config.budget_minutes <= 0:
         raise ConfigError(f"--budget-minutes must be positive, got {config.budget_minutes}")
+    if config.budget_minutes is not None and config.strategy == "multiworker":
+        raise ConfigError(
+            "--budget-minutes cannot be used with --strategy multiworker (each worker's clock "
+            "would stop it at a different step); use --epochs"
+        )
     spec = get_model(config.model)
     return spec, make_model_config(spec, config.overrides)
 
@@ -74,6 +79,8 @@ def prepare_run_dir(out: Path, resume: bool) -> RunDir:
 def build_model(spec, model_config, image_shape):
     model = resolve(spec.build)(model_config, tuple(image_shape))
     model.build_optimizers()
+    # Its networks are built; without this, fit under tf.distribute tries model.call().
+    model.built = True
     return model
 
 
@@ -84,6 +91,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     spec, model_config = validate(config)
     out = Path(config.out) if config.out else default_out(config, spec)
+    out = device.worker_run_dir(out, config.strategy)
     run = prepare_run_dir(out, config.resume)
     epochs = config.epochs or spec.default_epochs
     batch_size = config.batch_size or spec.default_batch_size
@@ -132,11 +140,13 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     with plan.strategy.scope():
         model = build_model(spec, model_config, data.image_shape)
         model.compile(jit_compile=plan.jit_compile, steps_per_execution=plan.steps_per_execution)
-    if plan.is_chief:
-        run.write_config(full_config)
-        run.set_status("running", epochs=epochs)
+    # The model keeps its policy; evaluators built later must compute in float32.
+    keras.mixed_precision.set_global_policy("float32")
+    run.write_config(full_config)
+    run.set_status("running", epochs=epochs)
 
-    preview = _preview(model, spec, run, data, config.seed) if config.grids else None
+    wants_grids = config.grids and plan.is_chief
+    preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
         from genlab.engine.trainer import train
 
@@ -156,17 +166,14 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
         )
     except KeyboardInterrupt:
-        if plan.is_chief:
-            run.set_status("interrupted")
+        run.set_status("interrupted")
         raise
     except Exception as exc:
-        if plan.is_chief:
-            run.set_status("failed", error=f"{type(exc).__name__}: {exc}")
+        run.set_status("failed", error=f"{type(exc).__name__}: {exc}")
         raise
     if result.diverged:
         epoch, step, loss = result.diverged
-        if plan.is_chief:
-            run.set_status("diverged", epoch=epoch, step=step, loss=loss)
+        run.set_status("diverged", epoch=epoch, step=step, loss=loss)
         from genlab.engine.checkpoint import list_checkpoints
 
         kept = list_checkpoints(run.checkpoints)
@@ -176,7 +183,9 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             f"{where}; try a lower --lr"
         )
     if not plan.is_chief:
-        return {"run_dir": str(run.path), "history": result.history, "chief": False}
+        # Reading the state is a collective op: finish as the chief does, minus the evaluation.
+        no_eval = dataclasses.replace(config, evaluate=False)
+        return {**finish(run, model, spec, data, no_eval, result), "chief": False}
     return finish(run, model, spec, data, config, result, console)
 
 
@@ -184,7 +193,9 @@ def _plugin_callbacks(run) -> list:
     from genlab.plugins import get_plugin_manager
 
     found = []
-    get_plugin_manager().hook.register_callbacks(register=found.append, run=run)
+    errors = get_plugin_manager().call_hook("register_callbacks", register=found.append, run=run)
+    if errors:
+        raise PluginError("; ".join(errors) + " (disable it with GENLAB_DISABLE_PLUGINS)")
     return found
 
 

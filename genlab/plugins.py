@@ -56,9 +56,11 @@ def _env_list(name: str) -> set[str] | None:
     return {v.strip() for v in value.split(",") if v.strip()} if value else None
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+def _one_line(exc: BaseException, limit: int = 300) -> str:
+    # pluggy's validation errors put the reason on their last line: keep every line
+    text = "; ".join(line.strip() for line in str(exc).splitlines() if line.strip())
+    text = text if len(text) <= limit else text[: limit - 3] + "..."
+    return f"{type(exc).__name__}: {text}".rstrip(": ")
 
 
 class PluginManager:
@@ -94,9 +96,29 @@ class PluginManager:
         except Exception as exc:  # a malformed hookimpl must not take the others down
             info.error = _one_line(exc)
             return
-        info.hooks = sorted(
-            impl.name for impl in self.pm.get_hookcallers(plugin) or [] if impl.name
-        )
+        callers = self.pm.get_hookcallers(plugin) or []
+        info.hooks = sorted(caller.name for caller in callers if caller.name)
+        unknown = sorted(caller.name for caller in callers if caller.spec is None)
+        if unknown:  # pluggy accepts these silently; a typo would otherwise go unnoticed
+            known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("register_")))
+            info.error = f"unknown hook {', '.join(unknown)} (genlab hooks: {known})"
+
+    def call_hook(self, hook_name: str, **kwargs) -> list[str]:
+        """Call one hook plugin by plugin; a plugin that raises is recorded, the others still run.
+
+        Returns one message per failing plugin (also kept in its :attr:`PluginInfo.error`).
+        """
+        errors = []
+        for impl in getattr(self.hook, hook_name).get_hookimpls():
+            name = self.pm.get_name(impl.plugin)
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as exc:
+                reason = f"{hook_name}: {_one_line(exc)}"
+                errors.append(f"plugin {name!r} failed in {reason}")
+                if name in self.infos:
+                    self.infos[name].error = reason
+        return errors
 
     def unregister(self, name: str) -> None:
         plugin = self.pm.get_plugin(name)
@@ -121,10 +143,18 @@ class PluginManager:
         self.register(plugin, name, **meta)
 
     def load_builtins(self) -> None:
+        from genlab import __version__
+
         disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
         for module in BUILTIN_PLUGINS:
             if module not in disabled:
-                self._load(module, lambda m=module: importlib.import_module(m), builtin=True)
+                self._load(
+                    module,
+                    lambda m=module: importlib.import_module(m),
+                    distribution="genlab",
+                    version=__version__,
+                    builtin=True,
+                )
 
     def load_entry_points(self) -> None:
         if os.environ.get("GENLAB_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0"):

@@ -102,6 +102,8 @@ def get_registries() -> Registries:
         from genlab.plugins import get_plugin_manager
 
         manager = get_plugin_manager()
+        # failures from loading (import errors, malformed or unknown hooks) come first
+        loading = [f"plugin {f.name!r}: {f.error}" for f in manager.failures]
         regs = Registries(
             models=Registry("model", ModelSpec),
             datasets=Registry("dataset", DatasetSpec),
@@ -113,11 +115,7 @@ def get_registries() -> Registries:
             ("register_metrics", regs.metrics),
         ):
             _collect(manager, hook_name, registry, regs.errors)
-        regs.errors[:0] = [
-            f"plugin {f.name!r}: {f.error}"
-            for f in manager.failures
-            if f.error and f.error.startswith("failed to import")
-        ]
+        regs.errors[:0] = loading
         _registries = regs
     return _registries
 

@@ -1,0 +1,79 @@
+"""The reference comparison: every built-in model on full Fashion-MNIST, same clock, 3 seeds.
+
+Every built-in model (the ``genlab_models`` plugins shipped with genlab) trains for the same
+wall-clock minutes per run on all 60,000 training images, with seeds 0, 1 and 2, and is evaluated
+on 10,000 samples. It is ``genlab compare --budget-minutes M --seeds 3`` with the model list
+taken from the built-in plugins, so the numbers in docs/results.md are reproducible with the CLI.
+
+It is resumable: finished runs in ``--out`` are reused and an interrupted one resumes, so rerun
+the same command after a crash or Ctrl-C. Run with::
+
+    python benchmarks/reference_comparison.py [--minutes 10] [--seeds 3] \\
+        [--out comparisons/reference] [--device auto] [--write-docs docs/results.md]
+
+Seven models x 3 seeds x 10 minutes is 3.5 hours of training plus evaluation on any machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+
+def builtin_models() -> list[str]:
+    """Models registered by genlab's own plugins, whatever their names."""
+    from genlab.plugins import BUILTIN_PLUGINS
+    from genlab.registry import get_registries
+
+    return [s.name for s in get_registries().models if s.plugin in BUILTIN_PLUGINS]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="training minutes per run")
+    parser.add_argument("--seeds", type=int, default=3, help="seeds per model (0..K-1)")
+    parser.add_argument("--eval-n", type=int, default=10_000, help="samples per evaluation")
+    parser.add_argument("--out", type=Path, default=Path("comparisons/reference"))
+    parser.add_argument("--device", default="auto", help="auto, cpu or gpu")
+    parser.add_argument("--data-dir", default=None, help="folder holding Fashion-MNIST")
+    parser.add_argument(
+        "--write-docs", type=Path, default=None, help="also write this results page (Markdown)"
+    )
+    args = parser.parse_args()
+
+    from genlab.commands.compare import command_line, comparison_table
+    from genlab.compare import make_plan, run_comparison, write_reports
+    from genlab.report.markdown import write_markdown
+    from genlab.report.plots import report_figures
+
+    console = Console(stderr=True)
+    plan = make_plan(
+        builtin_models(),
+        seeds=args.seeds,
+        out=args.out,
+        dataset="fashion",
+        budget_minutes=args.minutes,
+        eval_samples=args.eval_n,
+        device=args.device,
+        data_dir=args.data_dir,
+    )
+    plan.command = command_line(plan, all_models=False)
+    console.print(f"reference comparison: {', '.join(plan.models)}; {plan.budget_text()}")
+    console.print(f"same as: {plan.command}", highlight=False)
+    comparison = run_comparison(plan, console=console)
+    reports = write_reports(comparison)
+    Console().print(comparison_table(comparison))
+    if args.write_docs:
+        stem = args.write_docs.stem
+        figures = report_figures(comparison)
+        write_markdown(comparison, figures, args.write_docs, files=f"{stem}_files")
+        console.print(f"wrote {args.write_docs}")
+    console.print(f"report: {reports['html']}")
+    return 0 if all(r.ok for r in comparison.results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,272 @@
+"""The pictures of a comparison report: sample grids, reconstructions, losses, metrics, time.
+
+Everything is returned as PNG bytes, so the HTML report can embed it and the Markdown report can
+write it next to itself. Pictures are read from the run directories (no model is rebuilt), so a
+report of a finished comparison takes seconds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genlab.specs import RECONSTRUCT
+
+#: History keys that are bookkeeping, not losses.
+NOT_LOSSES = frozenset(
+    {"epoch", "seconds", "images_per_s", "elapsed", "step_seconds", "wait_fraction", "steps"}
+)
+#: Preferred metrics for "quality over training time", in order; else the first directed one.
+QUALITY_KEYS = ("fid", "kid", "classifier_score", "mse")
+
+
+@dataclass
+class Picture:
+    name: str  # file name under report_files/
+    title: str
+    png: bytes
+    caption: str = ""
+
+
+@dataclass
+class Figures:
+    samples: list[Picture] = field(default_factory=list)
+    reconstructions: list[Picture] = field(default_factory=list)
+    losses: Picture | None = None
+    metrics: Picture | None = None
+    quality: Picture | None = None
+    latent_note: str = ""
+    quality_note: str = ""
+
+
+def report_figures(comparison) -> Figures:
+    figures = Figures()
+    shown = _first_complete_runs(comparison)
+    for model, run in shown.items():
+        path = Path(run.run_dir)
+        if (path / "samples.png").exists():
+            figures.samples.append(
+                Picture(
+                    f"samples-{model}.png",
+                    model,
+                    (path / "samples.png").read_bytes(),
+                    f"seed {run.seed}",
+                )
+            )
+        grids = sorted((path / "samples").glob("epoch-*.png"))
+        if RECONSTRUCT in run.config.get("capabilities", ()) and grids:
+            figures.reconstructions.append(
+                Picture(
+                    f"reconstructions-{model}.png",
+                    model,
+                    grids[-1].read_bytes(),
+                    f"seed {run.seed}, after epoch {int(grids[-1].stem.split('-')[1])}",
+                )
+            )
+    figures.latent_note = latent_note(shown)
+    figures.losses = _picture("losses.png", "Training losses", loss_curves(comparison))
+    figures.metrics = _picture("metrics.png", "Metrics", metric_bars(comparison))
+    png, figures.quality_note = quality_vs_time(comparison)
+    figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
+    return figures
+
+
+def _picture(name, title, png):
+    return Picture(name, title, png) if png else None
+
+
+def _first_complete_runs(comparison) -> dict:
+    """For each model, its complete run with the lowest seed (what the sample grids show)."""
+    shown = {}
+    for model in comparison.plan.models:
+        runs = sorted((r for r in comparison.runs_of(model) if r.ok), key=lambda r: r.seed)
+        if runs:
+            shown[model] = runs[0]
+    return shown
+
+
+def latent_note(shown: dict) -> str:
+    """Say which models' grids come from the very same latent vectors (fixed_latents.npy)."""
+    groups: dict[tuple, list[str]] = {}
+    for model, run in shown.items():
+        path = Path(run.run_dir) / "fixed_latents.npy"
+        if path.exists():
+            key = (run.seed, hashlib.sha256(path.read_bytes()).hexdigest())
+            groups.setdefault(key, []).append(model)
+    shared = [models for models in groups.values() if len(models) > 1]
+    text = (
+        "Every run draws its latent vectors from its seed, and all models use the same seeds, "
+        "so models with the same latent size start from the same draws."
+    )
+    if shared:
+        names = "; ".join(", ".join(g) for g in shared)
+        text += f" Identical latent vectors (fixed_latents.npy) here: {names}."
+    text += (
+        " Models that fit their own sampling prior after training (e.g. a Gaussian over the "
+        "latent codes of an autoencoder) map those draws through that prior first."
+    )
+    return text
+
+
+# -- matplotlib charts --------------------------------------------------------------------------
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _colors(models: list[str]) -> dict[str, str]:
+    palette = [
+        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    ]  # fmt: skip
+    return {m: palette[i % len(palette)] for i, m in enumerate(models)}
+
+
+def _png(fig) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    _plt().close(fig)
+    return buffer.getvalue()
+
+
+def _grid(plt, count: int, width=4.0, height=3.0, cols=3):
+    cols = min(cols, count)
+    rows = math.ceil(count / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
+    flat = list(axes.flat)
+    for ax in flat[count:]:
+        ax.set_visible(False)
+    return fig, flat[:count]
+
+
+def loss_curves(comparison) -> bytes | None:
+    """One panel per model: each loss per epoch, mean over seeds, shaded min..max."""
+    from genlab.runs import RunDir
+
+    histories = {}
+    for model in comparison.plan.models:
+        runs = [RunDir(r.run_dir).read_history() for r in comparison.runs_of(model) if r.ok]
+        if any(runs):
+            histories[model] = [h for h in runs if h]
+    if not histories:
+        return None
+    plt = _plt()
+    fig, axes = _grid(plt, len(histories))
+    for ax, (model, runs) in zip(axes, histories.items(), strict=True):
+        keys = [k for k in runs[0][0] if k not in NOT_LOSSES]
+        for key in keys:
+            epochs = sorted({row["epoch"] for h in runs for row in h})
+            values = [
+                [row[key] for h in runs for row in h if row["epoch"] == e and key in row]
+                for e in epochs
+            ]
+            mean = [sum(v) / len(v) if v else math.nan for v in values]
+            line = ax.plot(epochs, mean, marker="o", markersize=3, label=key)[0]
+            if len(runs) > 1:
+                low = [min(v) if v else math.nan for v in values]
+                high = [max(v) if v else math.nan for v in values]
+                ax.fill_between(epochs, low, high, color=line.get_color(), alpha=0.2)
+        ax.set_title(f"{model} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def metric_bars(comparison) -> bytes | None:
+    """One panel per quality metric: mean ± std over seeds, each seed a dot, real data dashed."""
+    keys = [
+        k
+        for k in comparison.metric_keys
+        if not k.endswith("_std") and any(s[k]["n"] for s in comparison.stats.values())
+    ]
+    if not keys:
+        return None
+    models = comparison.plan.models
+    colors = _colors(models)
+    plt = _plt()
+    fig, axes = _grid(plt, len(keys), width=max(3.2, 0.9 * len(models) + 1.2), height=3.2, cols=4)
+    for ax, key in zip(axes, keys, strict=True):
+        direction = comparison.directions.get(key)
+        for i, model in enumerate(models):
+            stat = comparison.stats[model][key]
+            if stat["mean"] is None:
+                ax.text(i, 0, "n/a", ha="center", va="bottom", fontsize=8, color="#777")
+                continue
+            best = model in comparison.best.get(key, [])
+            ax.bar(
+                i, stat["mean"], yerr=stat["std"] or 0.0, capsize=4, color=colors[model],
+                edgecolor="black" if best else "none", linewidth=2 if best else 0,
+            )  # fmt: skip
+            seeds = [r.metrics.get(key) for r in comparison.runs_of(model) if r.ok]
+            seeds = [v for v in seeds if v is not None]
+            ax.plot([i] * len(seeds), seeds, "o", color="black", markersize=3, alpha=0.6)
+        floor = comparison.floors.get(key)
+        if floor is not None:
+            ax.axhline(floor, color="#555", linestyle="--", linewidth=1, label="real data")
+            ax.legend(fontsize=7, loc="best")
+        arrow = {True: "\n(higher is better)", False: "\n(lower is better)"}.get(direction, "")
+        ax.set_title(key + arrow, fontsize=9)
+        ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
+        ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return _png(fig)
+
+
+def quality_vs_time(comparison) -> tuple[bytes | None, str]:
+    """Quality against wall-clock training time, and a sentence saying what is plotted.
+
+    Per-epoch curves where the history records the metric; otherwise (the usual case) the final
+    value of every run against its total training seconds.
+    """
+    from genlab.runs import RunDir
+
+    directed = [
+        k
+        for k in comparison.metric_keys
+        if comparison.directions.get(k) is not None
+        and any(s[k]["n"] for s in comparison.stats.values())
+    ]
+    preferred = [k for k in QUALITY_KEYS if k in directed] + directed
+    if not preferred:
+        return None, "No quality metric was computed (evaluation was off), so nothing is plotted."
+    key = preferred[0]
+    colors = _colors(comparison.plan.models)
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    per_epoch = False
+    for model in comparison.plan.models:
+        runs = [r for r in comparison.runs_of(model) if r.ok]
+        for i, run in enumerate(runs):
+            history = RunDir(run.run_dir).read_history()
+            points = [(row["elapsed"], row[key]) for row in history if key in row]
+            label = model if i == 0 else None
+            if len(points) > 1:
+                per_epoch = True
+                ax.plot(*zip(*points, strict=True), marker="o", color=colors[model], label=label)
+            elif run.metrics.get(key) is not None and run.training.get("train_seconds"):
+                x, y = run.training["train_seconds"], run.metrics[key]
+                ax.scatter([x], [y], color=colors[model], label=label, s=40)
+    better = "higher" if comparison.directions[key] else "lower"
+    ax.set_xlabel("training time (s, wall clock)")
+    ax.set_ylabel(f"{key} ({better} is better)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if per_epoch:
+        note = f"{key} after each epoch against elapsed training time, one line per run."
+    else:
+        note = (
+            f"Final {key} of every run against its total training seconds (one point per run). "
+            f"{key} is computed once per run, after training, so there are no per-epoch values."
+        )
+    ax.set_title(f"{key} vs training time", fontsize=10)
+    fig.tight_layout()
+    return _png(fig), note

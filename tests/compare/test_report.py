@@ -1,0 +1,105 @@
+"""The HTML and Markdown reports: self-contained, complete, and rendered by a real browser."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from genlab.compare import write_reports
+from tests.compare.fakes import fake_comparison
+
+GAN = {"fid": 40.0, "precision": 0.6, "mse": None}
+AE = {"fid": 70.0, "precision": 0.5, "mse": 0.02}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cmp")
+    runs = {
+        ("toy_gan", 0): {"metrics": {**GAN, "fid": 38.0, "n": 500, "evaluator": "cnn"}},
+        ("toy_gan", 1): {"metrics": GAN},
+        ("toy_ae", 0): {"metrics": AE, "capabilities": ("sample", "reconstruct")},
+        ("toy_ae", 1): {"metrics": {**AE, "fid": 72.0}, "capabilities": ("sample", "reconstruct")},
+        ("toy_broken", 0): {"state": "diverged"},
+        ("toy_broken", 1): {"state": "failed"},
+    }
+    comparison = fake_comparison(root, runs)
+    paths = write_reports(comparison)
+    return comparison, paths
+
+
+def test_html_is_self_contained_with_embedded_images(report):
+    _, paths = report
+    html = paths["html"].read_text()
+    assert re.search(r"""(src|href)\s*=\s*["'](?!data:)""", html) is None
+    assert not re.search(r"https?://|<script|<link|@import|url\(", html)
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    # 2 sample grids (none for the broken model), 1 reconstruction grid, 3 charts
+    assert len(images) == 6
+    for data in images:
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_html_shows_every_metric_the_best_and_the_failures(report):
+    _, paths = report
+    html = paths["html"].read_text()
+    assert '<td class="best">39.0 ± 1.4</td>' in html  # toy_gan's fid, lower is better
+    assert "0.020 ± 0.000" not in html and '<td class="na">n/a</td>' in html
+    assert "1/2 diverged" in html and "1/2 failed" in html
+    assert "non-finite at epoch 1, step 2" in html
+    for text in ("Samples", "Reconstructions", "Training losses", "Quality over training time"):
+        assert text in html
+    assert "evaluator" not in html  # strings and bookkeeping keys are not metrics
+    assert "lr=0.0002" in html and "tensorflow 2.21.0" in html  # configs and versions
+
+
+def test_markdown_links_its_pictures(report):
+    comparison, paths = report
+    text = paths["markdown"].read_text()
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) == 6
+    for link in links:
+        assert (paths["markdown"].parent / link).is_file(), link
+    assert "**39.0 ± 1.4**" in text and "| fid ↓ |" in text
+    assert not list(comparison.plan.out.rglob("*.tmp"))
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)")
+def test_a_headless_browser_renders_the_report(report, tmp_path):
+    from PIL import Image
+
+    _, paths = report
+    shot = tmp_path / "shot.png"
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1200,2000",
+            paths["html"].resolve().as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.is_file(), "chromium wrote no screenshot"
+    pixels = np.asarray(Image.open(shot).convert("L"), "float32")
+    assert pixels.shape == (2000, 1200)
+    assert pixels.std() > 20, "the screenshot is (nearly) blank"
+    assert (pixels < 64).mean() > 0.005  # dark text and pictures, not just a white page
