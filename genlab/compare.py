@@ -43,7 +43,7 @@ NOT_METRICS = frozenset({"n", "seed", "test_images", "eval_seconds", "iw_k", "iw
 #: Per-run training facts read from history.jsonl, aggregated next to the metrics.
 TRAINING_KEYS = ("epochs", "train_seconds", "images_per_s")
 #: Plan options that every run of the comparison gets unchanged.
-_SHARED_OPTIONS = ("dataset", "batch_size", "limit", "data_dir", "device", "evaluate")
+_SHARED_OPTIONS = ("dataset", "batch_size", "limit", "data_dir", "device", "strategy", "evaluate")
 _SHARED_OPTIONS += ("eval_samples", "budget_minutes")
 
 
@@ -63,6 +63,7 @@ class Plan:
     eval_samples: int = 10_000
     data_dir: str | None = None
     device: str = "auto"
+    strategy: str = "default"
     reuse: bool = True
     command: str = ""
 
@@ -98,7 +99,7 @@ def make_plan(
 ) -> Plan:
     """Check every name and option before anything is trained; canonical model names."""
     from genlab.data.loading import is_folder_argument
-    from genlab.engine.device import DEVICES
+    from genlab.engine.device import DEVICES, STRATEGIES
     from genlab.registry import get_dataset, get_registries
 
     registry = get_registries().models
@@ -118,6 +119,10 @@ def make_plan(
     budget = options.get("budget_minutes")
     if budget is not None and not budget > 0:
         raise UsageError(f"--budget-minutes must be positive, got {budget}")
+    if options.get("strategy", "default") not in STRATEGIES:
+        raise UsageError(
+            f"--strategy must be one of {', '.join(STRATEGIES)}, got {options['strategy']!r}"
+        )
     if options.get("device", "auto") not in DEVICES:
         raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got {options['device']!r}")
     dataset = options.get("dataset", "fashion")

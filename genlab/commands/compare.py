@@ -60,6 +60,8 @@ def command_line(plan, all_models: bool) -> str:
     args += ["--eval-n", str(plan.eval_samples)] if plan.evaluate else ["--no-eval"]
     if plan.device != "auto":
         args += ["--device", plan.device]
+    if plan.strategy != "default":
+        args += ["--strategy", plan.strategy]
     return shlex.join([*args, "--out", str(plan.out)])
 
 
@@ -95,6 +97,9 @@ def compare_cmd(
     eval_n: int = typer.Option(10_000, "--eval-n", help="Samples per evaluation."),
     data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or gpu."),
+    strategy: str = typer.Option(
+        "default", "--strategy", help="tf.distribute strategy: default, mirrored, multiworker."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="Print the whole comparison as JSON on stdout (progress on stderr)."
     ),
@@ -118,6 +123,7 @@ def compare_cmd(
         eval_samples=eval_n,
         data_dir=str(data_dir) if data_dir else None,
         device=device,
+        strategy=strategy,
         reuse=reuse,
     )
     plan.command = command_line(plan, all_models)
