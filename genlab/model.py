@@ -104,11 +104,15 @@ class GenerativeModel(keras.Model):
 
     # -- helpers for train_step ------------------------------------------------------------
     def apply_loss(self, tape, loss, network, optimizer) -> None:
-        """Gradient step of ``network`` on ``loss``: replica- and loss-scale-aware."""
+        """Gradient step of ``network`` on ``loss``: replica- and loss-scale-aware.
+
+        The 1/replicas and loss-scale factors go in through ``output_gradients``: the tape has
+        closed, so it would not see ``loss`` being multiplied (and return no gradients).
+        """
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        scaled = optimizer.scale_loss(loss / replicas if replicas > 1 else loss)
+        scale = optimizer.scale_loss(tf.ones_like(loss) / replicas)
         variables = network.trainable_variables
-        grads = tape.gradient(scaled, variables)
+        grads = tape.gradient(loss, variables, output_gradients=scale)
         optimizer.apply_gradients(zip(grads, variables, strict=True))
 
     def log(self, **values) -> dict:

@@ -201,11 +201,11 @@ class EpochRecorder(keras.callbacks.Callback):
         if step < self.steps:
             row["partial"] = True
         self.history[:] = [r for r in self.history if r["epoch"] < epoch + 1] + [row]
-        if not self.is_chief:
-            return
-        if self.preview is not None:
+        # Every worker checkpoints (into its own run directory): reading the state is a
+        # collective op under MultiWorkerMirroredStrategy. Pictures and scalars: chief only.
+        if self.is_chief and self.preview is not None:
             self.preview(self.run.samples / f"epoch-{epoch + 1:04d}.png")
-        if self.writer is not None:
+        if self.is_chief and self.writer is not None:
             import tensorflow as tf
 
             with self.writer.as_default(step=epoch + 1):

@@ -96,6 +96,10 @@ def train(
     if start_epoch >= epochs:
         return result
     count_steps(model)
+    if plan.strategy_name == "multiworker":
+        from genlab.engine.device import fit_logs_for_multiworker
+
+        fit_logs_for_multiworker(model)
 
     guard = DivergenceGuard()
     writer = None
@@ -152,7 +156,8 @@ def train(
         if start_epoch < epochs and not stopped():
             fit(start_epoch, 0, epochs, steps)
     except KeyboardInterrupt:
-        if plan.is_chief and guard.where is None:
+        # Saving reads the state, a collective op the other workers will not join.
+        if plan.is_chief and guard.where is None and plan.strategy_name != "multiworker":
             recorder.save_interrupted(model)
         raise
     finally:

@@ -1,0 +1,235 @@
+"""``genlab evaluate RUN_DIR`` and the ``genlab evaluator`` group (train, list).
+
+With ``--json`` only the JSON document goes to stdout; progress, notes and warnings go to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from genlab.errors import UsageError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("evaluate")(evaluate_cmd)
+    group = typer.Typer(
+        help="The domain evaluator whose feature space the sample metrics use.",
+        no_args_is_help=True,
+        add_completion=False,
+        rich_markup_mode=None,
+    )
+    group.command("train")(train_cmd)
+    group.command("list")(list_cmd)
+    app.add_typer(group, name="evaluator")
+
+
+def _consoles():
+    from genlab.cli import console, out
+
+    return console, out
+
+
+def _write_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def load_run_data(config: dict, data_dir: Path | None = None):
+    """``(data, full_splits)`` of a run: its training images (``limit`` applied) and all of them.
+
+    The data directory is ``--data-dir`` when given; otherwise the default search, then the
+    directory the run's data was read from (``data_source`` in its config).
+    """
+    from genlab.data.loading import LoadedData, is_folder_argument, load
+    from genlab.errors import DataError
+
+    dataset = config["dataset"]
+    shape = tuple(config["image_shape"]) if is_folder_argument(dataset) else None
+    source = config.get("data_source") or None
+    if source and not Path(source).is_dir():
+        source = None
+    candidates = [str(data_dir)] if data_dir else list(dict.fromkeys((None, source)))
+    error = None
+    for candidate in candidates:
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # the loader prints skipped files
+                data = load(dataset, candidate, image_shape=shape)
+            break
+        except DataError as exc:
+            error = exc
+    else:
+        raise error
+    full = data.splits
+    limit = config.get("limit")
+    if limit:
+        labels = full.train_labels
+        limited = dataclasses.replace(
+            full,
+            train_images=full.train_images[:limit],
+            train_labels=None if labels is None else labels[:limit],
+        )
+        data = LoadedData(name=data.name, splits=limited, image_shape=data.image_shape)
+    return data, full
+
+
+def evaluate_cmd(
+    run_dir: Path = typer.Argument(..., help="A finished run directory."),
+    n: int = typer.Option(10_000, "--n", "-n", help="Samples for the sample metrics."),
+    as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
+    data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    seed: int = typer.Option(None, "--seed", help="Seed of the sample draws (default: run's)."),
+    reference: bool = typer.Option(
+        True, "--reference/--no-reference", help="Compute the real-data floors (cached)."
+    ),
+    inception: bool = typer.Option(
+        False, "--inception", help="Also FID in Inception-v3 space (needs local weights)."
+    ),
+    iw_k: int = typer.Option(50, "--iw-k", help="Importance samples per image (likelihood)."),
+    iw_images: int = typer.Option(1000, "--iw-images", help="Test images for the IW estimate."),
+):
+    """Compute every applicable metric of a finished run; write metrics.json; print a table."""
+    for flag, value, low in (("--n", n, 2), ("--iw-k", iw_k, 1), ("--iw-images", iw_images, 1)):
+        if value < low:
+            raise UsageError(f"{flag} must be at least {low}, got {value}")
+    if inception:
+        from genlab.evaluation.inception import check_weights
+
+        check_weights()
+    from genlab.evaluation.suite import evaluate_run
+    from genlab.pipeline import load_run_model
+
+    console, out = _consoles()
+    run, spec, model = load_run_model(run_dir)
+    config = run.config
+    data, full = load_run_data(config, data_dir)
+    kwargs = {} if seed is None else {"seed": seed}
+    result = evaluate_run(
+        run,
+        model=model,
+        spec=spec,
+        data=data,
+        n=n,
+        console=console,
+        reference_splits=full,
+        inception=inception,
+        options={"iw_k": iw_k, "iw_images": iw_images},
+        **kwargs,
+    )
+    if as_json:
+        _write_json(result)
+        return
+    out.print(results_table(result, spec.name, title=f"Metrics of {run.path}"))
+    console.print(f"wrote {run / 'metrics.json'}", highlight=False)
+
+
+def results_table(result: dict, label: str, title: str = "Metrics"):
+    """The model's column beside the "real data" floor column (when there are floors)."""
+    from genlab.report.tables import metrics_table
+
+    columns = {label: result}
+    if result.get("reference"):
+        columns["real data"] = result["reference"]
+    return metrics_table(columns, title=f"{title} (evaluator {result.get('evaluator') or 'none'})")
+
+
+def train_cmd(
+    dataset: str = typer.Option(
+        ..., "--dataset", "-d", help="Dataset name or a folder of PNG/JPEG images."
+    ),
+    epochs: int = typer.Option(15, "--epochs", "-e", help="Training epochs."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    image_shape: str = typer.Option(
+        None, "--image-shape", help="HxWxC for image folders (default 28x28x1); as for 'run'."
+    ),
+    force: bool = typer.Option(False, "--force", help="Retrain even if one is cached."),
+):
+    """Train the evaluator of a dataset and cache it; 'genlab evaluate' then uses it.
+
+    Labeled data (registered datasets, folders with one subfolder per class) gives a classifier;
+    an unlabeled folder gives an autoencoder, whose code is the feature space, and the
+    classifier metrics (classifier_score, classes_covered, kl_to_real) are n/a.
+    """
+    if epochs < 1:
+        raise UsageError(f"--epochs must be a positive integer, got {epochs}")
+    from genlab.data.loading import load, parse_image_shape
+    from genlab.evaluation.evaluator import (
+        cached_evaluator_dir,
+        load_evaluator,
+        save_evaluator,
+        shipped_evaluators,
+        train_evaluator,
+    )
+
+    console, _ = _consoles()
+    shape = parse_image_shape(image_shape)
+    with contextlib.redirect_stdout(sys.stderr):
+        data = load(dataset, str(data_dir) if data_dir else None, image_shape=shape)
+    target = cached_evaluator_dir(data.name, data.splits)
+    record = target / "evaluator.json"
+    if record.exists() and not force:
+        info = load_evaluator(record).info
+        console.print(f"{info.id} is already trained for {data.name} ({target}); --force retrains")
+        return
+    if data.name in shipped_evaluators():
+        console.print(
+            f"note: genlab ships an evaluator for {data.name} and 'genlab evaluate' keeps using "
+            "it, so results stay comparable between machines; this one is only written to the "
+            "cache"
+        )
+    if not data.splits.labeled or data.splits.num_classes < 2:
+        console.print(
+            "note: no class labels, so this trains an autoencoder evaluator; classifier_score, "
+            "classes_covered and kl_to_real will be n/a"
+        )
+    console.print(f"training the evaluator of {data.name} for {epochs} epochs")
+    weights, info = train_evaluator(
+        data.splits, data.name, epochs=epochs, seed=seed, log=lambda s: console.print(s)
+    )
+    info = save_evaluator(target, "evaluator", weights, info)
+    quality = (
+        f"test accuracy {info.test_accuracy:.4f}"
+        if info.test_accuracy is not None
+        else f"test MSE {info.test_mse}"
+    )
+    console.print(f"[green]trained[/] {info.id}: {quality} -> {target}", highlight=False)
+
+
+def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout.")):
+    """Show the shipped and locally trained evaluators."""
+    from genlab.evaluation.evaluator import EvaluatorInfo, shipped_evaluators
+    from genlab.evaluation.features import cache_root
+
+    records = [("shipped", p) for p in shipped_evaluators().values()]
+    records += [("cache", p) for p in sorted(cache_root().glob("evaluators/*/evaluator.json"))]
+    rows = []
+    for where, path in records:
+        info = EvaluatorInfo.from_json(path.read_text())
+        rows.append(
+            {
+                "id": info.id,
+                "dataset": info.dataset,
+                "kind": info.kind,
+                "test_accuracy": info.test_accuracy,
+                "test_mse": info.test_mse,
+                "where": where,
+                "path": str(path.with_suffix(".npz")),
+            }
+        )
+    if as_json:
+        _write_json(rows)
+        return
+    from rich.table import Table
+
+    _, out = _consoles()
+    table = Table(title="Evaluators", title_justify="left")
+    for column in ("id", "dataset", "kind", "test_accuracy", "where"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*[str(row[c]) for c in ("id", "dataset", "kind", "test_accuracy", "where")])
+    out.print(table)
