@@ -87,7 +87,7 @@ def main() -> None:
     import keras  # noqa: F401  (the import itself is a fixed cost of every genlab command)
 
     from genlab.data.loading import load
-    from genlab.evaluation import suite
+    from genlab.evaluation.features import reference_floors
 
     data = load("fashion")
     if args.run:
@@ -107,7 +107,7 @@ def main() -> None:
             shown = {k: round(v, 4) for k, v in values.items() if isinstance(v, float)}
             print(f"  {shown}")
         started = time.perf_counter()
-        floors = suite.reference_floors("fashion", data.splits, _evaluator(data), args.n)
+        floors = reference_floors("fashion", data.splits, _evaluator(data), args.n)
         print(f"\nreference floors (cold): {time.perf_counter() - started:.1f} s")
         print(f"  { {k: round(v, 4) for k, v in floors.items() if isinstance(v, float)} }")
 

@@ -12,9 +12,11 @@ GradientTapes, ``BinaryCrossentropy(from_logits=True)``, Adam(2e-4, beta_1=0.5) 
 float32, fed by the tutorial's ``from_tensor_slices(...).shuffle(...).batch(...)``. Its tracing
 call is not timed either.
 
-The two alternate epoch by epoch (A/B/A/B): a callback runs one reference epoch after each genlab
-epoch, so both see the same machine load; the ratio is the median of the per-epoch ratios. The
-input pipelines are also timed alone, to show that data never is the bottleneck. Run with::
+The two alternate step by step (A/B/A/B): a callback runs one reference step after each genlab
+step, so both see the same machine load, which on a shared machine changes by the second; each
+side's epoch time is summed from its own steps, and the ratio is the median of the per-epoch
+ratios. The input pipelines are also timed alone, to show that data is never the bottleneck.
+Run with::
 
     python benchmarks/throughput.py --model dcgan [--batch-size 256] [--steps 20] [--repeats 5]
     python benchmarks/throughput.py --all --json benchmarks/results/throughput-cpu.json
@@ -99,16 +101,17 @@ def tutorial_reference(images_uint8, batch_size: int):
         .shuffle(len(train_images))
         .batch(batch_size)
     )
+    batches = iter(dataset.repeat())
 
-    def epoch() -> float:
-        """One pass over the dataset; seconds, the losses read back (so all work is done)."""
+    def steps(count: int) -> float:
+        """Seconds for ``count`` tutorial steps, fetching their batches included."""
         start = time.perf_counter()
-        for image_batch in dataset:
-            losses = train_step(image_batch)
-        float(losses[0])
+        for _ in range(count):
+            losses = train_step(next(batches))
+            float(losses[0])  # all work done (genlab's progress bar reads its losses too)
         return time.perf_counter() - start
 
-    return epoch, dataset
+    return steps, dataset
 
 
 def pipeline_seconds(dataset, steps: int) -> float:
@@ -126,7 +129,7 @@ def pipeline_seconds(dataset, steps: int) -> float:
 
 
 def measure(args) -> dict:
-    """One model, in this process: genlab epochs, alternating with reference epochs."""
+    """One model, in this process: genlab steps, alternating with reference steps."""
     import keras
     from rich.console import Console
 
@@ -143,23 +146,38 @@ def measure(args) -> dict:
     load_before = os.getloadavg()
 
     class Alternate(keras.callbacks.Callback):
-        """Times each genlab epoch end to end, then runs one reference epoch."""
+        """After each genlab step, one reference step: A/B/A/B at the finest grain.
+
+        A genlab epoch is the wall time from the end of the previous epoch (after its grid,
+        TensorBoard scalars and checkpoint) to the end of this one, minus the reference steps
+        run in between. The first epoch (tracing on both sides) is not counted.
+        """
 
         def __init__(self):
             super().__init__()
-            self.genlab, self.reference, self.mark = [], [], None
-            self.ref_epoch = self.ref_data = None
+            self.genlab, self.reference = [], []
+            self.mark, self.ref_seconds, self.done = None, 0.0, 0
+            self.ref_steps = self.ref_data = None
+
+        def on_train_begin(self, logs=None):
+            if with_reference:
+                self.ref_steps, self.ref_data = tutorial_reference(images, args.batch_size)
+                self.ref_steps(1)  # tracing, not timed
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.done = 0
+
+        def on_train_batch_end(self, batch, logs=None):
+            if with_reference:  # batch jumps by steps_per_execution
+                self.ref_seconds += self.ref_steps(batch + 1 - self.done)
+            self.done = batch + 1
 
         def on_epoch_end(self, epoch, logs=None):
             now = time.perf_counter()
-            if self.mark is not None:  # epoch 1 (tracing) has no mark
-                self.genlab.append(now - self.mark)
-            if with_reference:
-                if self.ref_epoch is None:
-                    self.ref_epoch, self.ref_data = tutorial_reference(images, args.batch_size)
-                    self.ref_epoch()  # tracing, not timed
-                else:
-                    self.reference.append(self.ref_epoch())
+            if self.mark is not None:
+                self.genlab.append(now - self.mark - self.ref_seconds)
+                self.reference.append(self.ref_seconds)
+            self.ref_seconds = 0.0
             self.mark = time.perf_counter()
 
     timer = Alternate()
@@ -181,8 +199,12 @@ def measure(args) -> dict:
     global_batch = args.batch_size * plan["replicas"]
     epoch_images = args.steps * global_batch
     genlab = [epoch_images / s for s in timer.genlab]
-    # History rows time the steps only; the rest of each epoch is the epoch-end work.
-    epoch_end = [t - row["seconds"] for t, row in zip(timer.genlab, history, strict=True)]
+    # History rows time the steps (and the reference steps between them); the rest of each
+    # genlab epoch is its epoch-end work.
+    epoch_end = [
+        t - (row["seconds"] - ref)
+        for t, ref, row in zip(timer.genlab, timer.reference, history, strict=True)
+    ]
     genlab_pipe = training_dataset(images, global_batch, spec.output_range, 0, 0, 1_000)
     pipe = [pipeline_seconds(genlab_pipe, args.steps) for _ in range(3)]
     result = {

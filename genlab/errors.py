@@ -39,6 +39,8 @@ class PluginError(GenlabError):
 class RunDirError(GenlabError):
     """A run directory that is missing, incomplete, or cannot be written."""
 
+    exit_code = 2
+
 
 class DivergenceError(GenlabError):
     """Training produced a non-finite loss."""

@@ -130,6 +130,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         "limit": config.limit,
         "budget_minutes": config.budget_minutes,
         "data_source": getattr(data.splits, "source", ""),
+        "data_dir": config.data_dir,
         "device": plan.as_dict(),
         "versions": _versions(),
         "platform": platform.platform(),

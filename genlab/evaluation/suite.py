@@ -23,8 +23,6 @@ from genlab.specs import SAMPLE, resolve
 
 #: Samples drawn for the sample metrics unless told otherwise.
 DEFAULT_N = 10_000
-#: Seed of the real training images picked for the reference floors.
-FLOOR_SEED = 0
 
 
 class NotApplicable(Exception):
@@ -91,7 +89,6 @@ class EvalContext:
     @cached_property
     def samples(self) -> np.ndarray:
         """``n`` model samples in ``[0, 1]``."""
-        self._require_evaluator()
         return self.unscale(self.model.sample(self.n, seed=self.seed))
 
     @cached_property
@@ -223,36 +220,6 @@ def _accepts(function, name: str) -> bool:
         return False
 
 
-class RealContext(EvalContext):
-    """Real images posing as samples: ``m`` training images against the test split.
-
-    The memorization reference is ``m`` other training images, so that metric compares held-out
-    images with held-out images too (its ratio is about 0.5 for any reference size). Features of
-    both subsets go through the feature cache.
-    """
-
-    def __init__(self, splits, evaluator, m: int, seed: int = FLOOR_SEED):
-        super().__init__(None, None, splits, evaluator, n=m, seed=seed)
-        self.capabilities = frozenset({SAMPLE})
-        order = np.random.default_rng(seed).permutation(len(splits.train_images))
-        self._picked = splits.train_images[np.sort(order[:m])]
-        self._reference = splits.train_images[np.sort(order[m : 2 * m])]
-
-    @cached_property
-    def samples(self) -> np.ndarray:
-        return self._picked.astype(np.float32) / np.float32(255)
-
-    @cached_property
-    def _sample_outputs(self):
-        from genlab.evaluation.features import real_features
-
-        return real_features(self._require_evaluator(), self._picked)
-
-    @property
-    def memorization_images(self) -> np.ndarray:
-        return self._reference
-
-
 # -- running metrics ---------------------------------------------------------------------------
 def metric_specs() -> list:
     """Registered metrics in registration order (built-ins first, then plugins)."""
@@ -294,48 +261,6 @@ def compute_metrics(ctx, specs, progress=None) -> tuple[dict, dict]:
                 values[key] = _plain(value)
         values.setdefault(spec.name, None)
     return values, errors
-
-
-def floor_specs(specs) -> list:
-    """Metrics that compare samples with real data: those requiring ``sample`` and nothing else."""
-    return [s for s in specs if s.requires == frozenset({SAMPLE})]
-
-
-def reference_floors(dataset, splits, evaluator, n, specs=None, progress=None) -> dict | None:
-    """Sample metrics of ``n`` real training images vs the test split: the best a model can do.
-
-    ``n`` is capped at half the training split: the memorization reference needs as many more.
-    Values are cached per (dataset, evaluator, n, data hash); a metric missing from the cache (a
-    newly installed plugin) is computed and added.
-    """
-    from genlab.evaluation.evaluator import slug
-    from genlab.evaluation.features import (
-        cache_root,
-        content_hash,
-        read_json_cache,
-        write_json_cache,
-    )
-
-    m = min(int(n), len(splits.train_images) // 2)
-    if evaluator is None or m < 2 or len(splits.test_images) < 2:
-        return None
-    specs = floor_specs(metric_specs() if specs is None else specs)
-    digest = content_hash(splits.train_images, splits.test_images)[:12]
-    name = f"{slug(dataset)}-{evaluator.info.sha256[:12]}-n{m}-{digest}.json"
-    path = cache_root() / "floors" / name
-    cached = read_json_cache(path) or {}  # metric name -> the values it produced
-    missing = [s for s in specs if s.name not in cached]
-    if missing:
-        ctx = RealContext(splits, evaluator, m)
-        for spec in missing:
-            values, errors = compute_metrics(ctx, [spec], progress)
-            if not errors:
-                cached[spec.name] = values
-        write_json_cache(path, cached)
-    floors = {"n": m}
-    for spec in specs:
-        floors.update(cached.get(spec.name, {spec.name: None}))
-    return floors
 
 
 def evaluate(
@@ -395,8 +320,14 @@ def evaluate(
         from genlab.evaluation.inception import inception_fid
 
         say("computing inception_fid")
-        result["inception_fid"] = _plain(inception_fid(ctx.samples, data.splits.test_images))
+        try:
+            result["inception_fid"] = _plain(inception_fid(ctx.samples, data.splits.test_images))
+        except Exception as exc:  # like any metric: reported, never fatal
+            result["inception_fid"] = None
+            errors["inception_fid"] = f"{type(exc).__name__}: {exc}"
     if reference and spec.can(SAMPLE):
+        from genlab.evaluation.features import reference_floors
+
         result["reference"] = reference_floors(
             data.name,
             full,

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from genlab import LIKELIHOOD, RECONSTRUCT, SAMPLE, MetricSpec, hookimpl
-from genlab.evaluation.suite import evaluate, reference_floors
+from genlab.evaluation.features import reference_floors
+from genlab.evaluation.suite import evaluate
 from tests.evaluation import fakes
 
 N = 500
