@@ -182,8 +182,9 @@ def test_genlab_plugins_shows_every_plugin_and_every_failure(site):
 
     table = cli_with(site, "plugins")
     assert table.returncode == 0
-    for text in ("working", "genlab-mixed", "0.4.2", "needs torch"):
+    for text in ("working", "genlab-mixed", "0.4.2", "broken_import (failed)"):
         assert text in table.stdout
+    assert "plugin 'broken_import': failed to import: ImportError: needs torch" in table.stderr
 
 
 def test_genlab_list_warns_about_broken_plugins_and_still_works(site):
