@@ -215,6 +215,7 @@ def measure(args) -> dict:
         "plan": plan,
         "genlab_img_s": round(statistics.median(genlab), 1),
         "genlab_img_s_each": [round(x, 1) for x in genlab],
+        "genlab_epoch_s": round(statistics.median(timer.genlab), 3),
         "epoch_end_s": round(statistics.median(epoch_end), 3),
         "pipeline_s_per_epoch": round(statistics.median(pipe), 4),
         "pipeline_fraction": round(statistics.median(pipe) / statistics.median(timer.genlab), 4),
