@@ -3,7 +3,7 @@
 Defaults are chosen per device from measurements (docs/performance.md), not assumptions. On CPU,
 plain graph mode beats XLA, and bfloat16 mixed precision is used where the CPU computes bf16 in
 hardware (AVX512_BF16 or AMX), where it measured about 1.5x faster with unchanged losses. On GPU,
-XLA and float16 mixed precision are the usual choice (GPU numbers are not measured yet).
+XLA and bfloat16 mixed precision are the defaults (GPU numbers are not measured yet).
 
 Environment variables override the defaults without touching the command line, which is what
 cluster launchers and benchmarks need (explicit arguments to :func:`plan` win over them):
@@ -181,7 +181,9 @@ def plan(
 
     use_xla = on_gpu if xla is None else xla
     use_mp = (on_gpu or cpu_has_bf16()) if mixed_precision is None else mixed_precision
-    precision = ("mixed_float16" if on_gpu else "mixed_bfloat16") if use_mp else "float32"
+    # bfloat16 on GPUs too: it has float32's exponent range, so the models' plain optimizers
+    # need no loss scaling (float16 would underflow gradients without a LossScaleOptimizer).
+    precision = "mixed_bfloat16" if use_mp else "float32"
     keras.mixed_precision.set_global_policy(precision)
     spe = steps_per_execution or (8 if on_gpu else 1)
     replicas = strat.num_replicas_in_sync
