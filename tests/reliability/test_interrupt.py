@@ -143,6 +143,10 @@ def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
     out = tmp_path / "run"
     proc = _start(out)
     _wait_for(proc, _kill_point(out, "mid-epoch-2"))
+    # ckpt-0001 appears just before epoch 2 starts; a signal before its first step would
+    # (rightly) save nothing new, so let about a third of the epoch run first.
+    epoch_seconds = RunDir(reference).read_history()[1]["seconds"]
+    time.sleep(max(0.2, epoch_seconds / 3))
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130, stderr
