@@ -87,9 +87,10 @@ def build_model(spec, model_config, image_shape):
 def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     """Train (or resume) one run and leave a complete run directory; returns its summary."""
     from genlab.data.loading import load
-    from genlab.engine import device
+    from genlab.engine import device, memory
 
     spec, model_config = validate(config)
+    memory.reset_peak()  # this run's peak memory, not that of runs before it in this process
     out = Path(config.out) if config.out else default_out(config, spec)
     out = device.worker_run_dir(out, config.strategy)
     run = prepare_run_dir(out, config.resume)

@@ -4,7 +4,8 @@ Layout of a run directory::
 
     config.json          what was trained (model, hyperparameters, data, budget, seed, versions)
     status.json          running | interrupted | diverged | failed | complete (written last)
-    history.jsonl        one JSON object per finished epoch: losses, seconds, images/s
+    history.jsonl        one JSON object per finished epoch: losses, seconds, images/s,
+                         peak memory
     checkpoints/         ckpt-NNNN.npz (+ .json manifest): weights, optimizer and RNG state
     samples/             epoch-NNNN.png grids from fixed latent vectors
     fixed_latents.npy    the latent vectors behind those grids
@@ -21,6 +22,7 @@ other artefacts exist.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import os
@@ -33,6 +35,14 @@ from genlab.errors import RunDirError
 STATES = ("running", "interrupted", "diverged", "failed", "complete")
 
 
+@functools.cache
+def _file_mode() -> int:
+    """The mode ``open()`` would give a new file (``mkstemp`` makes them private, 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file and an atomic rename."""
     path = Path(path)
@@ -43,6 +53,7 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -69,6 +80,7 @@ def atomic_output(path: str | Path, suffix: str = ""):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -101,6 +113,22 @@ def read_json(path: str | Path) -> Any:
         raise RunDirError(f"{path} is missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RunDirError(f"{path} is not valid JSON ({exc})") from None
+
+
+#: Keys of a history row that are bookkeeping (time, throughput, memory), not losses.
+HISTORY_BOOKKEEPING = frozenset(
+    {
+        "epoch",
+        "seconds",
+        "images_per_s",
+        "elapsed",
+        "steps",
+        "partial",
+        "step_seconds",
+        "wait_fraction",
+        "peak_rss_mb",
+    }
+)
 
 
 class RunDir:

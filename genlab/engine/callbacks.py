@@ -8,7 +8,7 @@ import time
 import keras
 import numpy as np
 
-from genlab.engine import checkpoint
+from genlab.engine import checkpoint, memory
 
 
 def _floats(logs) -> dict[str, float]:
@@ -197,6 +197,7 @@ class EpochRecorder(keras.callbacks.Callback):
             "images_per_s": round(self._batches * self.batch_size / max(seconds, 1e-9), 1),
             "steps": step,
             "elapsed": round(self.elapsed, 3),
+            "peak_rss_mb": memory.peak_mb(),
         }
         if step < self.steps:
             row["partial"] = True

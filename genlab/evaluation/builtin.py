@@ -56,7 +56,7 @@ BUILTIN_METRICS = (
     ("params", "Parameters of all trained networks", set(), False),
     ("train_seconds", "Training wall-clock seconds, from history.jsonl", set(), False),
     ("images_per_s", "Training throughput over all epochs", set(), True),
-    ("peak_rss_mb", "Peak resident memory of the process (MiB)", set(), False),
+    ("peak_rss_mb", "Peak resident memory while training (MiB)", set(), False),
 )
 
 

@@ -10,9 +10,6 @@ The math is in :mod:`genlab.evaluation.stats` and :mod:`genlab.evaluation.image_
 
 from __future__ import annotations
 
-import resource
-import sys
-
 import numpy as np
 
 from genlab.evaluation import image_metrics, stats
@@ -232,7 +229,8 @@ def images_per_s(ctx) -> dict:
 
 
 def peak_rss_mb(ctx) -> dict:
-    """Peak resident memory of this process so far (training included under ``genlab run``)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    per_mb = 2**20 if sys.platform == "darwin" else 2**10  # bytes on macOS, KiB on Linux
-    return {"peak_rss_mb": round(peak / per_mb, 1)}
+    """Peak resident memory while training, recorded by the engine at every epoch end."""
+    peaks = [row["peak_rss_mb"] for row in _history(ctx) if "peak_rss_mb" in row]
+    if not peaks:
+        raise NotApplicable("no memory recorded during training")
+    return {"peak_rss_mb": max(peaks)}

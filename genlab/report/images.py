@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.runs import atomic_output
+from genlab.runs import HISTORY_BOOKKEEPING, atomic_output
 
 
 def grid(images: np.ndarray, cols: int | None = None, pad: int = 2) -> np.ndarray:
@@ -59,7 +59,7 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    keys = [k for k in (history[0] if history else {}) if k not in _NOT_LOSSES]
+    keys = [k for k in (history[0] if history else {}) if k not in HISTORY_BOOKKEEPING]
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     epochs = [row["epoch"] for row in history]
     for key in keys:
@@ -74,15 +74,3 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
-
-
-_NOT_LOSSES = {
-    "epoch",
-    "seconds",
-    "images_per_s",
-    "elapsed",
-    "steps",
-    "partial",
-    "step_seconds",
-    "wait_fraction",
-}

@@ -13,12 +13,9 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genlab.runs import HISTORY_BOOKKEEPING
 from genlab.specs import RECONSTRUCT
 
-#: History keys that are bookkeeping, not losses.
-NOT_LOSSES = frozenset(
-    {"epoch", "seconds", "images_per_s", "elapsed", "step_seconds", "wait_fraction", "steps"}
-)
 #: Preferred metrics for "quality over training time", in order; else the first directed one.
 QUALITY_KEYS = ("fid", "kid", "classifier_score", "mse")
 
@@ -160,7 +157,7 @@ def loss_curves(comparison) -> bytes | None:
     plt = _plt()
     fig, axes = _grid(plt, len(histories))
     for ax, (model, runs) in zip(axes, histories.items(), strict=True):
-        keys = [k for k in runs[0][0] if k not in NOT_LOSSES]
+        keys = [k for k in runs[0][0] if k not in HISTORY_BOOKKEEPING]
         for key in keys:
             epochs = sorted({row["epoch"] for h in runs for row in h})
             values = [
