@@ -182,6 +182,11 @@ def run_cmd(
     budget_minutes: float = typer.Option(
         None, "--budget-minutes", help="Stop after this much training time."
     ),
+    track_fid: int = typer.Option(
+        0,
+        "--track-fid",
+        help="FID of N samples after every epoch (quality over time; not training time).",
+    ),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
     from genlab.config import parse_assignments
@@ -212,6 +217,7 @@ def run_cmd(
         eval_samples=eval_n,
         budget_minutes=budget_minutes,
         image_shape=image_shape,
+        track_fid=track_fid,
     )
     try:
         summary = run_one(config, console=console)

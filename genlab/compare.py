@@ -44,7 +44,7 @@ NOT_METRICS = frozenset({"n", "seed", "test_images", "eval_seconds", "iw_k", "iw
 TRAINING_KEYS = ("epochs", "train_seconds", "images_per_s")
 #: Plan options that every run of the comparison gets unchanged.
 _SHARED_OPTIONS = ("dataset", "batch_size", "limit", "data_dir", "device", "strategy", "evaluate")
-_SHARED_OPTIONS += ("eval_samples", "budget_minutes")
+_SHARED_OPTIONS += ("eval_samples", "budget_minutes", "track_fid")
 
 
 @dataclass
@@ -65,6 +65,7 @@ class Plan:
     device: str = "auto"
     strategy: str = "default"
     reuse: bool = True
+    track_fid: int = 0
     command: str = ""
 
     @property
@@ -111,6 +112,10 @@ def make_plan(
     names = list(dict.fromkeys(names))
     if not isinstance(seeds, int) or seeds < 1:
         raise UsageError(f"--seeds must be a positive integer, got {seeds}")
+    if options.get("track_fid", 0) < 0:
+        raise UsageError(
+            f"--track-fid must be a number of samples (>= 0), got {options['track_fid']}"
+        )
     for key in ("epochs", "limit", "batch_size", "eval_samples"):
         value = options.get(key)
         if value is not None and value < 1:
@@ -175,6 +180,8 @@ def expected_identity(plan: Plan, model: str, seed: int, data) -> dict:
         "limit": plan.limit,
         "budget_minutes": plan.budget_minutes,
         "genlab": __version__,
+        # Tracking leaves the training itself unchanged: asked for, it must be there.
+        **({"track_fid": plan.track_fid} if plan.track_fid else {}),
     }
 
 

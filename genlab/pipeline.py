@@ -32,6 +32,8 @@ def validate(config: RunConfig):
         if value is not None and (not isinstance(value, int) or value < 1):
             flag = "--" + name.replace("_", "-").replace("eval-samples", "eval-n")
             raise ConfigError(f"{flag} must be a positive integer, got {value}")
+    if not isinstance(config.track_fid, int) or config.track_fid < 0:
+        raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {config.track_fid}")
     if config.budget_minutes is not None and config.budget_minutes <= 0:
         raise ConfigError(f"--budget-minutes must be positive, got {config.budget_minutes}")
     if config.budget_minutes is not None and config.strategy == "multiworker":
@@ -130,6 +132,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         "epochs": epochs,
         "limit": config.limit,
         "budget_minutes": config.budget_minutes,
+        "track_fid": config.track_fid,
         "data_source": getattr(data.splits, "source", ""),
         "data_dir": config.data_dir,
         "device": plan.as_dict(),
@@ -147,6 +150,13 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     run.write_config(full_config)
     run.set_status("running", epochs=epochs)
 
+    tracker = None
+    if config.track_fid and plan.is_chief and plan.strategy_name != "multiworker":
+        from genlab.data.pipeline import scale
+        from genlab.evaluation.tracking import fid_tracker
+
+        finalize_images = scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range)
+        tracker = fid_tracker(model, spec, data, config.track_fid, config.seed, finalize_images)
     wants_grids = config.grids and plan.is_chief
     preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
@@ -166,6 +176,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             preview=preview,
             callbacks=list(callbacks) + _plugin_callbacks(run),
             time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
+            epoch_metrics=tracker,
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")

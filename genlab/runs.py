@@ -127,6 +127,7 @@ HISTORY_BOOKKEEPING = frozenset(
         "step_seconds",
         "wait_fraction",
         "peak_rss_mb",
+        "measure_seconds",
     }
 )
 

@@ -142,3 +142,4 @@ class RunConfig:
     budget_minutes: float | None = None
     grids: bool = True
     image_shape: str | None = None
+    track_fid: int = 0

@@ -54,6 +54,7 @@ def command_line(plan, all_models: bool) -> str:
         ("--limit", plan.limit),
         ("--batch-size", plan.batch_size),
         ("--data-dir", plan.data_dir),
+        ("--track-fid", plan.track_fid or None),
     ):
         if value is not None:
             args += [flag, str(value)]
@@ -103,6 +104,11 @@ def compare_cmd(
     as_json: bool = typer.Option(
         False, "--json", help="Print the whole comparison as JSON on stdout (progress on stderr)."
     ),
+    track_fid: int = typer.Option(
+        0,
+        "--track-fid",
+        help="FID of N samples after every epoch of every run: quality-over-time curves.",
+    ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
     from genlab.cli import _print_json, console, out
@@ -125,6 +131,7 @@ def compare_cmd(
         device=device,
         strategy=strategy,
         reuse=reuse,
+        track_fid=track_fid,
     )
     plan.command = command_line(plan, all_models)
     total = len(plan.models) * len(plan.seeds)

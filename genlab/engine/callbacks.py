@@ -160,8 +160,12 @@ class EpochRecorder(keras.callbacks.Callback):
         writer=None,
         is_chief=True,
         elapsed=0.0,
+        epoch_metrics=None,
+        budget: TimeBudget | None = None,
     ):
         super().__init__()
+        self.epoch_metrics = epoch_metrics
+        self.budget = budget
         self.run = run
         self.state = state
         self.batch_size = batch_size
@@ -190,9 +194,11 @@ class EpochRecorder(keras.callbacks.Callback):
         self.elapsed += seconds
         step = self.offset + self._batches
         self.offset = 0
+        extra = self._measure(epoch + 1)
         row = {
             "epoch": epoch + 1,
             **_floats(logs),
+            **extra,
             "seconds": round(seconds, 3),
             "images_per_s": round(self._batches * self.batch_size / max(seconds, 1e-9), 1),
             "steps": step,
@@ -219,6 +225,17 @@ class EpochRecorder(keras.callbacks.Callback):
             checkpoint.save(self.run.checkpoints, epoch, self.state, step=step)
         else:
             checkpoint.save(self.run.checkpoints, epoch + 1, self.state)
+
+    def _measure(self, epoch: int) -> dict:
+        """Per-epoch measurements (``epoch_metrics``), their time kept out of training time."""
+        if self.epoch_metrics is None or not self.is_chief:
+            return {}
+        started = time.perf_counter()
+        values = dict(self.epoch_metrics(epoch))
+        spent = time.perf_counter() - started
+        if self.budget is not None:
+            self.budget.deadline += spent
+        return {**values, "measure_seconds": round(spent, 3)}
 
     def save_interrupted(self, model) -> None:
         """On Ctrl-C: checkpoint exactly where training stopped (mid-epoch if need be)."""

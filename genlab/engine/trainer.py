@@ -80,8 +80,13 @@ def train(
     time_budget_s: float | None = None,
     tensorboard: bool = True,
     show_progress: bool = True,
+    epoch_metrics=None,
 ) -> TrainResult:
-    """Train ``model`` on ``images_uint8`` for ``epochs`` epochs, checkpointing every epoch."""
+    """Train ``model`` on ``images_uint8`` for ``epochs`` epochs, checkpointing every epoch.
+
+    ``epoch_metrics``, if given, is called as ``epoch_metrics(epoch)`` after every epoch; the
+    values it returns join that epoch's history row, and its time is not training time.
+    """
     global_batch = batch_size * plan.replicas
     steps = len(images_uint8) // global_batch
     if steps < 1:
@@ -108,10 +113,21 @@ def train(
 
         writer = tf.summary.create_file_writer(str(run / "tensorboard"))
     elapsed = history[-1]["elapsed"] if history else 0.0
-    recorder = EpochRecorder(
-        run, state, global_batch, steps, preview, history, guard, writer, plan.is_chief, elapsed
-    )
     budget = TimeBudget(time_budget_s, elapsed) if time_budget_s else None
+    recorder = EpochRecorder(
+        run,
+        state,
+        global_batch,
+        steps,
+        preview,
+        history,
+        guard,
+        writer,
+        plan.is_chief,
+        elapsed,
+        epoch_metrics=epoch_metrics,
+        budget=budget,
+    )
     progress = None
     if show_progress and console is not None and plan.is_chief:
         total = steps * (epochs - start_epoch) - start_step

@@ -103,3 +103,18 @@ def test_a_headless_browser_renders_the_report(report, tmp_path):
     assert pixels.shape == (2000, 1200)
     assert pixels.std() > 20, "the screenshot is (nearly) blank"
     assert (pixels < 64).mean() > 0.005  # dark text and pictures, not just a white page
+
+
+def test_quality_over_time_draws_per_epoch_curves_when_fid_was_tracked(tmp_path):
+    from genlab.report.plots import quality_vs_time
+    from genlab.runs import RunDir
+
+    runs = {("toy_gan", s): {"metrics": {**GAN, "fid": 40.0 + s}} for s in (0, 1)}
+    comparison = fake_comparison(tmp_path, runs)
+    png, note = quality_vs_time(comparison)
+    assert png and "computed once per run" in note
+    for result in comparison.results:
+        run = RunDir(result.run_dir)
+        run.write_history([{**row, "fid": 90.0 / row["epoch"]} for row in run.read_history()])
+    png, note = quality_vs_time(comparison)
+    assert png.startswith(b"\x89PNG") and note.startswith("fid after each epoch")

@@ -119,3 +119,25 @@ def test_reused_runs_are_evaluated_when_their_metrics_do_not_fit(tmp_path):
     assert not _needs_evaluation(tmp_path / "n500", 500)
     assert _needs_evaluation(tmp_path / "n500", 10_000)
     assert not _needs_evaluation(tmp_path / "ae", 10_000)  # drew no samples: n does not matter
+
+
+def test_fid_tracking_must_be_there_when_asked_for_and_is_ignored_otherwise(tmp_path):
+    make_run(tmp_path / "plain", "toy", 0)
+    make_run(tmp_path / "tracked", "toy", 0, config={"track_fid": 500})
+    asked = _expected(track_fid=500)
+    assert reuse_decision(tmp_path / "plain", asked, True) == ("fresh", "track_fid changed")
+    assert reuse_decision(tmp_path / "tracked", asked, True) == ("reuse", "complete")
+    # Tracking does not change training, so a comparison without it reuses tracked runs.
+    assert reuse_decision(tmp_path / "tracked", _expected(), True) == ("reuse", "complete")
+    plan = Plan(models=["dcgan"], seeds=[0], out=tmp_path, track_fid=500)
+    data = SimpleNamespace(
+        name="fashion", image_shape=(28, 28, 1), splits=SimpleNamespace(train_images=np.zeros(7))
+    )
+    assert expected_identity(plan, "dcgan", 0, data)["track_fid"] == 500
+    from genlab.commands.compare import command_line
+
+    assert "--track-fid" not in command_line(make_plan(["dcgan"], seeds=1, out=tmp_path), False)
+    tracked_plan = make_plan(["dcgan"], seeds=1, out=tmp_path, track_fid=500)
+    assert "--track-fid 500" in command_line(tracked_plan, False)
+    with pytest.raises(UsageError, match="--track-fid"):
+        make_plan(["dcgan"], seeds=1, out=tmp_path, track_fid=-1)
