@@ -152,11 +152,11 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     tracker = None
     if config.track_fid and plan.is_chief and plan.strategy_name != "multiworker":
-        from genlab.data.pipeline import scale
         from genlab.evaluation.tracking import fid_tracker
 
-        finalize_images = scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range)
-        tracker = fid_tracker(model, spec, data, config.track_fid, config.seed, finalize_images)
+        tracker = fid_tracker(
+            model, spec, data, config.track_fid, config.seed, _finalize_images(data, spec)
+        )
     wants_grids = config.grids and plan.is_chief
     preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
@@ -232,14 +232,21 @@ def _preview(model, spec, run, data, seed):
     return preview_writer(model, spec, latents, images, spec.output_range)
 
 
+def _finalize_images(data, spec):
+    """The training images a model fits its sampling prior on, in the model's value range."""
+    from genlab.data.pipeline import scale
+
+    return scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range)
+
+
 def finish(run, model, spec, data, config, result, console=None) -> dict:
     """After training: fit sampling priors, save networks, pictures, metrics; mark complete."""
-    from genlab.data.pipeline import scale, unscale
+    from genlab.data.pipeline import unscale
     from genlab.engine import checkpoint
     from genlab.report.images import plot_losses, save_gif, save_grid
 
     started = time.perf_counter()
-    model.finalize(scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range))
+    model.finalize(_finalize_images(data, spec))
     checkpoint.write_state(run / "model.npz", result.epochs_done, model.state_variables())
     for name, network in model.networks().items():
         with atomic_output(run / "networks" / f"{name}.keras") as tmp:

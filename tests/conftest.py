@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -55,3 +56,28 @@ def run_cli(*args, env=None, timeout=600, check=False) -> subprocess.CompletedPr
 @pytest.fixture
 def cli():
     return run_cli
+
+
+@contextlib.contextmanager
+def registered_plugin(plugin, name: str):
+    """``plugin`` registered with genlab's plugin manager (registries rebuilt) inside the block."""
+    from genlab import registry
+    from genlab.plugins import get_plugin_manager
+
+    manager = get_plugin_manager()
+    manager.register(plugin, name=name)
+    registry.reset()
+    try:
+        yield
+    finally:
+        manager.unregister(name)
+        registry.reset()
+
+
+def train_tiny_run(out, **changes):
+    """``run_one`` of stacked_ae: 2 epochs on 512 real images, no evaluation, no grids."""
+    from genlab.pipeline import run_one
+    from genlab.specs import RunConfig
+
+    options = dict(model="stacked_ae", dataset="fashion", epochs=2, limit=512, batch_size=64)
+    return run_one(RunConfig(**options, out=str(out), evaluate=False, grids=False, **changes))

@@ -14,9 +14,10 @@ from genlab.errors import ConfigError
 
 def fid_tracker(model, spec, data, n: int, seed: int, finalize_images):
     """A function ``(epoch) -> {"fid": value}`` measuring ``n`` samples against the test split."""
-    from genlab.evaluation import metrics
+    from genlab.data.pipeline import unscale
+    from genlab.evaluation import stats
     from genlab.evaluation.evaluator import find_evaluator
-    from genlab.evaluation.suite import EvalContext
+    from genlab.evaluation.features import real_features
 
     evaluator = find_evaluator(data.name, data.splits)
     if evaluator is None:
@@ -24,13 +25,11 @@ def fid_tracker(model, spec, data, n: int, seed: int, finalize_images):
             f"--track-fid: no evaluator for dataset {data.name!r}; "
             f"train one with `genlab evaluator train --dataset {data.name}` first"
         )
-    first = EvalContext(model, spec, data.splits, evaluator, n=n, seed=seed)
-    test_outputs = first._test_outputs  # the test split's features: computed once per run
+    test_features, _ = real_features(evaluator, data.splits.test_images)  # once per run
 
     def track(epoch: int) -> dict:
         model.finalize(finalize_images)
-        ctx = EvalContext(model, spec, data.splits, evaluator, n=n, seed=seed)
-        ctx.__dict__["_test_outputs"] = test_outputs
-        return {"fid": round(metrics.fid(ctx)["fid"], 4)}
+        samples = unscale(model.sample(n, seed=seed), spec.output_range)
+        return {"fid": round(stats.fid(test_features, evaluator.predict(samples)[0]), 4)}
 
     return track

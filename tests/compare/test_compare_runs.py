@@ -11,6 +11,7 @@ from rich.console import Console
 
 from genlab import ModelSpec, hookimpl
 from genlab.compare import make_plan, run_comparison, write_reports
+from tests.conftest import registered_plugin
 
 pytest.importorskip("genlab_models.dcgan")
 from genlab_models.dcgan.config import DCGANConfig  # noqa: E402
@@ -43,15 +44,8 @@ class _TestModels:
 
 @pytest.fixture
 def test_models():
-    from genlab import registry
-    from genlab.plugins import get_plugin_manager
-
-    manager = get_plugin_manager()
-    manager.register(_TestModels(), name="compare-test-models")
-    registry.reset()
-    yield
-    manager.unregister("compare-test-models")
-    registry.reset()
+    with registered_plugin(_TestModels(), "compare-test-models"):
+        yield
 
 
 def test_failures_are_recorded_and_the_others_still_run(test_models, tmp_path, fashion):

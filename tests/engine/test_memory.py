@@ -31,24 +31,13 @@ def test_reset_starts_a_new_peak():
 def test_a_run_records_its_own_peak_not_the_process_peak(tmp_path):
     import tensorflow  # noqa: F401  (its ~600 MiB are the run's cost too, not the big array's)
 
-    from genlab.pipeline import run_one
     from genlab.runs import RunDir
-    from genlab.specs import RunConfig
+    from tests.conftest import train_tiny_run
 
     if not memory.reset_peak():
         pytest.skip("this OS cannot reset the peak RSS")
     peak_with_big_array = _touch_and_free_big_array()  # run_one itself must reset the peak
-    config = RunConfig(
-        model="stacked_ae",
-        dataset="fashion",
-        epochs=2,
-        limit=512,
-        batch_size=64,
-        out=str(tmp_path / "run"),
-        evaluate=False,
-        grids=False,
-    )
-    run_one(config)
+    train_tiny_run(tmp_path / "run")
     peaks = [row["peak_rss_mb"] for row in RunDir(tmp_path / "run").read_history()]
     assert len(peaks) == 2 and peaks[0] <= peaks[1]
     assert peaks[1] < peak_with_big_array - BIG_MIB / 2

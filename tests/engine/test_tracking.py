@@ -12,24 +12,11 @@ from genlab.engine.callbacks import EpochRecorder, TimeBudget
 
 
 def _run(tmp_path, name, track_fid):
-    from genlab.pipeline import run_one
     from genlab.runs import RunDir
-    from genlab.specs import RunConfig
+    from tests.conftest import train_tiny_run
 
     out = tmp_path / name
-    config = RunConfig(
-        model="stacked_ae",
-        dataset="fashion",
-        epochs=2,
-        limit=512,
-        batch_size=64,
-        seed=3,
-        out=str(out),
-        evaluate=False,
-        grids=False,
-        track_fid=track_fid,
-    )
-    run_one(config)
+    train_tiny_run(out, seed=3, track_fid=track_fid)
     with np.load(out / "model.npz", allow_pickle=False) as data:
         weights = {k: data[k] for k in data.files}
     return RunDir(out).read_history(), weights, RunDir(out).config

@@ -10,6 +10,7 @@ import pytest
 from genlab import LIKELIHOOD, RECONSTRUCT, SAMPLE, MetricSpec, hookimpl
 from genlab.evaluation.features import reference_floors
 from genlab.evaluation.suite import evaluate
+from tests.conftest import registered_plugin
 from tests.evaluation import fakes
 
 N = 500
@@ -137,15 +138,8 @@ class _ThirdParty:
 
 @pytest.fixture
 def third_party():
-    from genlab import registry
-    from genlab.plugins import get_plugin_manager
-
-    manager = get_plugin_manager()
-    manager.register(_ThirdParty(), name="third-party-metrics")
-    registry.reset()
-    yield
-    manager.unregister("third-party-metrics")
-    registry.reset()
+    with registered_plugin(_ThirdParty(), "third-party-metrics"):
+        yield
 
 
 def test_a_plugin_metric_appears_in_results_and_floors(third_party, small, held_out):

@@ -6,14 +6,10 @@ import json
 import os
 import sys
 
-import pytest
-
-from genlab.plugins import get_plugin_manager, reset_plugin_manager
+from genlab.plugins import get_plugin_manager
 from genlab.registry import get_registries
 from tests.conftest import run_cli
 from tests.plugins.distributions import MODEL_PLUGIN, make_distribution
-
-SWITCHES = ("GENLAB_PLUGINS", "GENLAB_DISABLE_PLUGINS", "GENLAB_DISABLE_PLUGIN_AUTOLOAD")
 
 EVERYTHING = """
     from genlab import ArraySplits, DatasetSpec, MetricSpec, hookimpl
@@ -79,20 +75,6 @@ BROKEN = {
     """,
     "working": MODEL_PLUGIN.format(name="working_model"),
 }
-
-
-@pytest.fixture
-def site(tmp_path, monkeypatch):
-    for switch in SWITCHES:
-        monkeypatch.delenv(switch, raising=False)
-    root = tmp_path / "site"
-    root.mkdir()
-    monkeypatch.syspath_prepend(str(root))
-    reset_plugin_manager()
-    yield root
-    reset_plugin_manager()
-    for name in [m for m in sys.modules if (root / f"{m}.py").exists()]:
-        del sys.modules[name]
 
 
 def cli_with(site, *args):

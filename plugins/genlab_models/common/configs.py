@@ -1,4 +1,4 @@
-"""Hyperparameters shared by the autoencoder families; each model's config subclasses one.
+"""Hyperparameters shared by model families; each model's config subclasses one.
 
 TensorFlow-free: plugin modules import these when they register, and ``genlab list`` must stay
 cheap. Layer sizes are strings (``"300,150"``) so ``--set hidden=300,150`` works on the
@@ -66,3 +66,23 @@ class ConvAEConfig(ModelConfig):
     def __post_init__(self):
         check_sizes("filters", self.filters)
         check_positive("code_dim", self.code_dim)
+
+
+@dataclass(frozen=True)
+class AdversarialConfig(ModelConfig):
+    """
+    Attributes:
+        lr: generator learning rate (and the discriminator's unless ``d_lr`` is set).
+        d_lr: discriminator learning rate; 0 means "same as lr".
+        beta_1: Adam's first-moment decay; 0.5 as in Radford et al. 2016.
+        latent_dim: size of the generator's input noise.
+        dropout: discriminator dropout rate.
+        label_smoothing: one-sided smoothing of the discriminator's real labels.
+    """
+
+    lr: float = 2e-4
+    d_lr: float = 0.0
+    beta_1: float = 0.5
+    latent_dim: int = 100
+    dropout: float = 0.3
+    label_smoothing: float = 0.0
