@@ -59,6 +59,13 @@ class GenerativeModel(keras.Model):
         """The trained networks, saved as ``.keras`` files (plain Keras, loads in safe mode)."""
         raise NotImplementedError
 
+    def sampling_networks(self) -> list[keras.Model]:
+        """The networks :meth:`generate` runs, whose weights the engine may average (EMA).
+
+        Empty by default: no averaging. A GAN returns its generator.
+        """
+        return []
+
     def finalize(self, images: np.ndarray) -> None:
         """Called once after training with (a subset of) the training images, in model range."""
 

@@ -38,6 +38,9 @@ class AdversarialModel(GenerativeModel):
     def networks(self):
         return {"generator": self.generator, "discriminator": self.discriminator}
 
+    def sampling_networks(self):
+        return [self.generator]
+
     def generate(self, z, training=False):
         return self.generator(z, training=training)
 
