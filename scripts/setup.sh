@@ -3,11 +3,32 @@
 # plugin. Safe to run again: every step is skipped when already done.
 #   bash scripts/setup.sh          # to use genlab
 #   bash scripts/setup.sh --dev    # also test/lint tools and Chromium (HTML report screenshots)
+#
+# It prints only its own "setup:" lines. What apt and pip say goes to a log, shown (and kept)
+# only when a step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1
+
+log="$(mktemp "${TMPDIR:-/tmp}/genlab-setup.XXXXXX.log")"
+trap 'rm -f "$log"' EXIT
+
+# quiet STEP CMD...: run CMD with its output in the log; on failure show the log and stop.
+quiet() {
+  local step="$1"
+  shift
+  if "$@" >>"$log" 2>&1; then return 0; fi
+  trap - EXIT
+  echo "setup: $step failed; its output (also in $log):" >&2
+  # pip warns once per unused index location; that noise is not the failure.
+  grep -v "^WARNING: Location '.*' is ignored" "$log" | tail -n 60 >&2
+  exit 1
+}
+
+# try CMD...: like quiet, but a failure only returns non-zero (the caller has a fallback).
+try() { "$@" >>"$log" 2>&1; }
 
 apt_install() {
   if ! command -v apt-get >/dev/null 2>&1; then return 1; fi
@@ -17,9 +38,9 @@ apt_install() {
     sudo="sudo"
   fi
   if [ ! -f /tmp/.genlab-apt-updated ]; then
-    $sudo apt-get update -qq && touch /tmp/.genlab-apt-updated
+    try $sudo apt-get update -qq && touch /tmp/.genlab-apt-updated
   fi
-  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  try $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
 }
 
 # 1. Fashion-MNIST: Debian's package, else Keras downloads it on first use.
@@ -31,14 +52,15 @@ fi
 # 2. Python environment.
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv"
-  python3 -m venv .venv
+  quiet "creating .venv" python3 -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
+pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
+quiet "upgrading pip" "${pip[@]}" --upgrade pip
 extras=""
 [ "$dev" = 1 ] && extras="[dev]"
 echo "setup: installing genlab${extras} and the example plugin genlab-wgan-gp"
-.venv/bin/python -m pip install -q -e ".${extras}"
-.venv/bin/python -m pip install -q -e plugins/genlab-wgan-gp
+quiet "installing genlab${extras}" "${pip[@]}" -e ".${extras}"
+quiet "installing genlab-wgan-gp" "${pip[@]}" -e plugins/genlab-wgan-gp
 
 # 3. Test-only: a headless browser to check that HTML reports render.
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
