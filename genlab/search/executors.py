@@ -1,0 +1,369 @@
+"""Where many runs execute: in this process, in local worker processes, or as Ray tasks.
+
+A :class:`Job` is one run: a :class:`~genlab.specs.RunConfig` with its ``out`` set, optionally
+scored on the validation sample afterwards. :func:`execute` runs a job with
+:func:`genlab.run.run_one`, exactly as ``genlab run`` would, and returns a plain dict; every
+executor calls that same function, so a caller (a search, a comparison) cannot tell which
+executor ran a job:
+
+- :class:`InProcess`: one job at a time, here (the default);
+- :class:`LocalProcesses`: ``--jobs N`` worker processes (``concurrent.futures`` with the spawn
+  start method), each limited to its share of the CPU threads or given one GPU;
+- :class:`RayTasks`: ``--executor ray``, one Ray task per job on a local or remote cluster.
+
+A job whose run directory holds an unfinished run resumes it, so a job retried after its worker
+was lost continues from the last checkpoint instead of starting over.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genlab.errors import GenlabError, UsageError
+
+EXECUTORS = ("local", "ray")
+#: How many times a job whose worker died is started again.
+DEFAULT_RETRIES = 2
+
+
+@dataclass
+class Job:
+    """One run to make.
+
+    Attributes:
+        key: a name unique among the jobs of one call (``vae-s0``, ``trial-003``).
+        config: the run's :class:`~genlab.specs.RunConfig`; ``config.out`` is its run directory.
+        validation_n: score the finished run's FID on this many samples against the validation
+            sample (:mod:`genlab.search.validation`); 0 for no score.
+        env: environment variables set in the worker before TensorFlow starts.
+    """
+
+    key: str
+    config: object
+    validation_n: int = 0
+    env: dict = field(default_factory=dict)
+
+
+def _worker_file(run_dir: Path) -> Path:
+    return run_dir.parent / ".workers" / f"{run_dir.name}.json"
+
+
+def _record_worker(run_dir: Path) -> int:
+    """Note which process runs this job (for people, and for tests that kill it); the attempt."""
+    from genlab.runs import atomic_write_json, read_json
+
+    path = _worker_file(run_dir)
+    attempt = 1
+    if path.exists():
+        with contextlib.suppress(GenlabError, ValueError, TypeError):
+            attempt = int(read_json(path).get("attempt", 0)) + 1
+    record = {"pid": os.getpid(), "host": platform.node(), "attempt": attempt}
+    atomic_write_json(path, {**record, "started": time.time()})
+    return attempt
+
+
+def execute(job: Job) -> dict:
+    """Make one run (train, or resume an unfinished one) and return what happened.
+
+    Never raises for a run that fails or diverges: the state and error are in the result.
+    """
+    for name, value in job.env.items():
+        os.environ.setdefault(name, str(value))
+    from genlab.runs import RunDir
+
+    run_dir = Path(job.config.out)
+    attempt = _record_worker(run_dir)
+    run = RunDir(run_dir)
+    state = run.status.get("state") if (run / "status.json").exists() else None
+    error = None
+    if state not in ("complete", "diverged"):
+        resume = (run / "config.json").exists()
+        try:
+            import keras
+
+            from genlab.run import run_one
+
+            keras.backend.clear_session()
+            run_one(dataclasses.replace(job.config, resume=resume))
+        except GenlabError as exc:
+            error = str(exc)
+        except Exception as exc:  # one broken run must not stop the others
+            error = f"unexpected {type(exc).__name__}: {exc}"
+    status = run.status if (run / "status.json").exists() else {}
+    state = status.get("state", "failed")
+    if state not in ("complete", "diverged") and not error:
+        error = status.get("error") or f"state {state}"
+    result = {"key": job.key, "run_dir": str(run_dir), "state": state, "error": error}
+    result["attempt"] = attempt
+    if job.validation_n and state == "complete":
+        try:
+            from genlab.search.validation import validation_fid
+
+            result["validation"] = validation_fid(run_dir, job.validation_n, job.config.data_dir)
+        except Exception as exc:
+            result["state"], result["error"] = "failed", f"validation FID failed: {exc}"
+    return result
+
+
+# -- executors --------------------------------------------------------------------------------
+class InProcess:
+    """Jobs one after the other in this process."""
+
+    name = "in-process"
+    slots = 1
+
+    def __init__(self):
+        self._queue: list[Job] = []
+
+    @property
+    def pending(self) -> int:
+        return len(self._queue)
+
+    def submit(self, job: Job) -> None:
+        self._queue.append(job)
+
+    def wait(self) -> list[tuple[Job, dict]]:
+        job = self._queue.pop(0)
+        return [(job, execute(job))]
+
+    def close(self) -> None:
+        self._queue.clear()
+
+
+def visible_gpus() -> list[str]:
+    """GPU ids this machine offers (``CUDA_VISIBLE_DEVICES`` if set), without importing TF."""
+    listed = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if listed is not None:
+        return [g for g in listed.replace(" ", "").split(",") if g and g != "-1"]
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        text = subprocess.run(
+            ["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(text.splitlines()) if line.startswith("GPU ")]
+
+
+def _init_worker(slots, gpus: list[str], threads: int) -> None:
+    """Runs first in each worker process: its share of the threads, or its GPU."""
+    slot = slots.get()
+    if gpus:
+        os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
+        os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # GPUs may be shared
+    else:
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
+        os.environ[name] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads < 4 else "2"
+
+
+class LocalProcesses:
+    """``--jobs N``: N worker processes on this machine, each running one job at a time.
+
+    On a machine with GPUs (and ``--device`` not ``cpu``) worker *i* sees GPU *i mod #GPUs*, so
+    ``--jobs`` equal to the number of GPUs is one run per GPU and more jobs share them; without
+    GPUs each worker gets ``cores // N`` CPU threads. A worker that dies (killed, out of memory)
+    is replaced and its job started again (it resumes from its last checkpoint), at most
+    ``retries`` times.
+    """
+
+    name = "local processes"
+
+    def __init__(self, jobs: int, device: str = "auto", retries: int = DEFAULT_RETRIES):
+        self.slots = jobs
+        self.retries = retries
+        self.gpus = [] if device == "cpu" else visible_gpus()
+        self.threads = max(1, (os.cpu_count() or 1) // jobs)
+        self._futures: dict = {}
+        self._attempts: dict[str, int] = {}
+        self._pool = None
+
+    def _start_pool(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("spawn")
+        slots = context.Queue()
+        for i in range(self.slots):
+            slots.put(i)
+        self._pool = ProcessPoolExecutor(
+            self.slots,
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(slots, self.gpus, self.threads),
+        )
+
+    @property
+    def pending(self) -> int:
+        return len(self._futures)
+
+    def submit(self, job: Job) -> None:
+        if self._pool is None:
+            self._start_pool()
+        self._futures[self._pool.submit(execute, job)] = job
+
+    def wait(self) -> list[tuple[Job, dict]]:
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_futures
+        from concurrent.futures.process import BrokenProcessPool
+
+        done, _ = wait_futures(list(self._futures), return_when=FIRST_COMPLETED)
+        finished, lost = [], []
+        for future in done:
+            job = self._futures.pop(future)
+            try:
+                finished.append((job, future.result()))
+            except BrokenProcessPool:
+                lost.append(job)
+        if lost:
+            # A dead worker breaks the whole pool: every job still in it is started again.
+            lost += list(self._futures.values())
+            self._futures.clear()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+            for job in lost:
+                finished += self._retry(job)
+        return finished
+
+    def _retry(self, job: Job) -> list[tuple[Job, dict]]:
+        tries = self._attempts.get(job.key, 0) + 1
+        self._attempts[job.key] = tries
+        if tries > self.retries:
+            error = f"its worker process died {tries} times"
+            return [(job, _lost(job, error))]
+        self.submit(job)
+        return []
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _lost(job: Job, error: str) -> dict:
+    return {"key": job.key, "run_dir": str(job.config.out), "state": "failed", "error": error}
+
+
+class RayTasks:
+    """``--executor ray``: every job a Ray task calling :func:`execute`.
+
+    ``address`` joins a running cluster (``ray start --head`` on one machine, ``ray start
+    --address HEAD:6379`` on the others); without it Ray starts a local instance. Run
+    directories must be on a path every node sees. A task whose worker is lost is retried by
+    Ray (``max_retries``) and resumes its run; results are collected as tasks finish.
+    """
+
+    name = "ray"
+
+    def __init__(
+        self,
+        address: str | None = None,
+        jobs: int | None = None,
+        device: str = "auto",
+        retries: int = DEFAULT_RETRIES,
+    ):
+        try:
+            import ray
+        except ImportError:
+            raise UsageError(
+                "--executor ray needs Ray: pip install 'genlab[ray]' (on every node)"
+            ) from None
+        self.ray = ray
+        if not ray.is_initialized():
+            ray.init(address=address, log_to_driver=False, include_dashboard=False)
+        resources = ray.cluster_resources()
+        gpus = int(resources.get("GPU", 0)) if device != "cpu" else 0
+        cpus = int(resources.get("CPU", 1))
+        self.slots = jobs or (gpus or cpus)
+        options = {"max_retries": retries, "retry_exceptions": False}
+        if gpus:
+            options["num_gpus"] = max(gpus / self.slots, 0.01) if self.slots > gpus else 1
+            options["num_cpus"] = 1
+        else:
+            options["num_cpus"] = max(1, cpus // self.slots)
+        self.threads = int(options["num_cpus"])
+        self._remote = ray.remote(**options)(execute)
+        self._refs: dict = {}
+
+    @property
+    def pending(self) -> int:
+        return len(self._refs)
+
+    def submit(self, job: Job) -> None:
+        env = {"TF_NUM_INTRAOP_THREADS": self.threads, "OMP_NUM_THREADS": self.threads}
+        # Other nodes do not share this working directory: absolute paths only.
+        config = dataclasses.replace(job.config, out=str(Path(job.config.out).resolve()))
+        job = dataclasses.replace(job, config=config, env={**env, **job.env})
+        self._refs[self._remote.remote(job)] = job
+
+    def wait(self) -> list[tuple[Job, dict]]:
+        ready, _ = self.ray.wait(list(self._refs), num_returns=1)
+        finished = []
+        for ref in ready:
+            job = self._refs.pop(ref)
+            try:
+                finished.append((job, self.ray.get(ref)))
+            except Exception as exc:  # the task's retries are used up
+                finished.append((job, _lost(job, f"Ray task failed: {type(exc).__name__}")))
+        return finished
+
+    def close(self) -> None:
+        for ref in self._refs:
+            self.ray.cancel(ref, force=True)
+        self._refs.clear()
+
+
+def make_executor(
+    executor: str = "local",
+    jobs: int = 1,
+    address: str | None = None,
+    device: str = "auto",
+    retries: int = DEFAULT_RETRIES,
+):
+    """The executor the command line asked for (``--executor``, ``--jobs``, ``--address``)."""
+    if executor not in EXECUTORS:
+        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
+    if not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"--jobs must be a positive integer, got {jobs}")
+    if address and executor != "ray":
+        raise UsageError("--address needs --executor ray")
+    if executor == "ray":
+        return RayTasks(address, jobs if jobs > 1 else None, device, retries)
+    if jobs == 1:
+        return InProcess()
+    return LocalProcesses(jobs, device, retries)
+
+
+def run_jobs(executor, jobs: list[Job], on_done=None) -> dict[str, dict]:
+    """Run every job, at most ``executor.slots`` at a time; results by job key.
+
+    ``on_done(job, result)`` is called as each job finishes (in finishing order).
+    """
+    results = {}
+    waiting = list(jobs)
+    try:
+        while waiting or executor.pending:
+            while waiting and executor.pending < executor.slots:
+                executor.submit(waiting.pop(0))
+            for job, result in executor.wait():
+                results[job.key] = result
+                if on_done is not None:
+                    on_done(job, result)
+    finally:
+        executor.close()
+    return results
+
+
+def describe(executor) -> str:
+    slots = getattr(executor, "slots", 1)
+    return executor.name if slots == 1 else f"{executor.name}, {slots} at a time"

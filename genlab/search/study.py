@@ -1,0 +1,381 @@
+"""Per-model hyperparameter search with Optuna: the same number of trials and the same per-trial
+budget for every model, each trial scored by FID on the validation sample (Lucic et al. 2018).
+
+A model's search lives in one directory: ``study.db`` (an Optuna study in SQLite) and
+``trials/trial-NNN/``, one ordinary run directory per trial made by :func:`genlab.run.run_one`.
+Trial 0 is the model's defaults; the others are drawn from its declared search space
+(:mod:`genlab.search.space`) by a random sampler (TPE on request) whose seed depends only on the
+search seed and the trial number, so the same command draws the same trials whether it ran
+through, was interrupted and rerun, or ran its trials in parallel.
+
+Rerunning the same command continues a search: finished, diverged and failed trials are kept,
+a trial that was running when the process died resumes its run directory from the last
+checkpoint, and only the missing trials are drawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genlab.errors import GenlabError, UsageError
+from genlab.runs import RunDir, read_json
+from genlab.search.executors import Job
+from genlab.search.space import check_space, describe_space
+
+SAMPLERS = ("random", "tpe")
+#: Every trial trains with this seed: trials differ only in their hyperparameters.
+TRIAL_SEED = 0
+#: Epochs per trial without --epochs or --budget-minutes; the cap when only the budget is given.
+DEFAULT_EPOCHS = 5
+BUDGET_EPOCH_CAP = 10_000
+
+
+@dataclass
+class SearchOptions:
+    """What every trial of every model gets: data, budget, and how it is scored."""
+
+    trials: int
+    dataset: str = "fashion"
+    epochs: int | None = None
+    budget_minutes: float | None = None
+    limit: int | None = None
+    batch_size: int | None = None
+    data_dir: str | None = None
+    device: str = "auto"
+    eval_samples: int = 10_000
+    sampler: str = "random"
+    seed: int = 0
+
+    def check(self) -> None:
+        if not isinstance(self.trials, int) or self.trials < 1:
+            raise UsageError(f"--trials must be a positive integer, got {self.trials}")
+        if self.sampler not in SAMPLERS:
+            choices = ", ".join(SAMPLERS)
+            raise UsageError(f"--sampler must be one of {choices}, got {self.sampler!r}")
+
+    @property
+    def trial_epochs(self) -> int:
+        return self.epochs or (BUDGET_EPOCH_CAP if self.budget_minutes else DEFAULT_EPOCHS)
+
+    def identity(self) -> dict:
+        """What a search directory must have been made with to be continued."""
+        keys = ("dataset", "epochs", "budget_minutes", "limit", "batch_size", "eval_samples")
+        return {**{k: getattr(self, k) for k in keys}, "sampler": self.sampler, "seed": self.seed}
+
+    def budget_text(self) -> str:
+        if self.budget_minutes:
+            cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
+            return f"{self.budget_minutes:g} min of training per trial{cap}"
+        epochs = self.trial_epochs
+        return f"{epochs} epoch{'s' if epochs > 1 else ''} per trial"
+
+
+@dataclass
+class Trial:
+    """One trial as read back from its run directory and the study."""
+
+    number: int
+    state: str
+    run_dir: str
+    params: dict
+    hparams: dict = field(default_factory=dict)
+    fid: float | None = None
+    defaults: bool = False
+    error: str | None = None
+    epochs: int | None = None
+    train_seconds: float | None = None
+    attempt: int | None = None
+
+
+@dataclass
+class Search:
+    """One model's search: its trials (in trial order) and the best of them."""
+
+    model: str
+    study_dir: str
+    space: dict
+    trials: list[Trial]
+
+    @property
+    def searched(self) -> bool:
+        """False for a model without a declared space: it ran with its defaults only."""
+        return bool(self.space)
+
+    @property
+    def scores(self) -> list[float]:
+        """Validation FID of every trial, ``inf`` for one that diverged or failed."""
+        return [t.fid if t.fid is not None else math.inf for t in self.trials]
+
+    @property
+    def best(self) -> Trial | None:
+        finished = [t for t in self.trials if t.fid is not None]
+        return min(finished, key=lambda t: (t.fid, t.number)) if finished else None
+
+    @property
+    def defaults(self) -> Trial | None:
+        return next((t for t in self.trials if t.defaults), None)
+
+    def to_json(self) -> dict:
+        best = self.best
+        return {
+            "model": self.model,
+            "study_dir": self.study_dir,
+            "searched": self.searched,
+            "space": self.space,
+            "trials": [dataclasses.asdict(t) for t in self.trials],
+            "best": None if best is None else _best_json(best),
+            "defaults_fid": self.defaults.fid if self.defaults else None,
+            "states": _count(t.state for t in self.trials),
+        }
+
+
+def _best_json(trial: Trial) -> dict:
+    return {
+        "trial": trial.number,
+        "fid": trial.fid,
+        "params": trial.params,
+        "hparams": trial.hparams,
+    }
+
+
+def _count(states) -> dict:
+    counts: dict[str, int] = {}
+    for state in states:
+        counts[state] = counts.get(state, 0) + 1
+    return counts
+
+
+# -- the study --------------------------------------------------------------------------------
+def _optuna():
+    try:
+        import optuna
+    except ImportError:
+        raise UsageError("hyperparameter search needs Optuna: pip install 'genlab[tune]'") from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+def open_study(model: str, study_dir: Path, options: SearchOptions):
+    """The model's Optuna study in ``study_dir/study.db``, created or continued."""
+    optuna = _optuna()
+    study_dir.mkdir(parents=True, exist_ok=True)
+    storage = f"sqlite:///{(study_dir / 'study.db').resolve()}"
+    study = optuna.create_study(
+        storage=storage, study_name=model, direction="minimize", load_if_exists=True
+    )
+    wanted = options.identity()
+    saved = study.user_attrs.get("options")
+    if saved is None:
+        study.set_user_attr("options", wanted)
+    elif saved != wanted:
+        changed = ", ".join(k for k in wanted if saved.get(k) != wanted[k])
+        raise UsageError(
+            f"{study_dir} holds a search made with other options ({changed} differ); rerun with "
+            "the original options to continue it, or choose another --out"
+        )
+    return study
+
+
+def _sampler(options: SearchOptions, number: int):
+    """A sampler seeded by (search seed, trial number): the same draw however trials are run."""
+    optuna = _optuna()
+    seed = options.seed * 1_000_003 + number
+    if options.sampler == "tpe":
+        return optuna.samplers.TPESampler(seed=seed)
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+class ModelSearch:
+    """The bookkeeping of one model's study while its trials run."""
+
+    def __init__(self, model: str, study_dir: Path, options: SearchOptions, train_images: int):
+        from genlab.registry import get_model
+        from genlab.search.validation import trial_limit
+
+        self.spec = get_model(model)
+        self.model = self.spec.name
+        self.space = check_space(self.spec)
+        self.dir = Path(study_dir)
+        self.options = options
+        self.limit = trial_limit(train_images, options.limit)
+        self.study = open_study(self.model, self.dir, options)
+        # Without a declared space there is nothing to search: the defaults, once.
+        self.target = options.trials if self.space else 1
+
+    def trial_dir(self, number: int) -> Path:
+        return self.dir / "trials" / f"trial-{number:03d}"
+
+    def job(self, number: int, params: dict) -> Job:
+        from genlab.specs import RunConfig
+
+        o = self.options
+        config = RunConfig(
+            self.model,
+            dataset=o.dataset,
+            epochs=o.trial_epochs,
+            budget_minutes=o.budget_minutes,
+            batch_size=o.batch_size,
+            seed=TRIAL_SEED,
+            limit=self.limit,
+            out=str(self.trial_dir(number)),
+            data_dir=o.data_dir,
+            device=o.device,
+            overrides=dict(params),
+            evaluate=False,
+            grids=False,
+        )
+        return Job(f"{self.model}/trial-{number:03d}", config, validation_n=o.eval_samples)
+
+    def unfinished(self) -> list[Job]:
+        """Trials a previous process started but did not finish: resumed, not redrawn."""
+        optuna = _optuna()
+        live = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
+        return [
+            self.job(t.number, t.params)
+            for t in self.study.get_trials(deepcopy=False)
+            if t.number < self.target and t.state in live
+        ]
+
+    @property
+    def drawn(self) -> int:
+        return len(self.study.get_trials(deepcopy=False))
+
+    def draw(self) -> Job | None:
+        """The next trial: the defaults first, then points of the space; None when all drawn."""
+        number = self.drawn
+        if number >= self.target:
+            return None
+        self.study.sampler = _sampler(self.options, number)
+        trial = self.study.ask()
+        params = {} if number == 0 else {n: d.suggest(trial, n) for n, d in self.space.items()}
+        trial.set_user_attr("defaults", number == 0)
+        return self.job(trial.number, params)
+
+    def record(self, job: Job, result: dict) -> None:
+        """Tell the study how a trial ended: its FID, or pruned (diverged), or failed."""
+        optuna = _optuna()
+        number = int(Path(job.config.out).name.split("-")[-1])
+        fid = (result.get("validation") or {}).get("fid")
+        state = result["state"]
+        if state == "complete" and fid is not None and math.isfinite(fid):
+            self.study.tell(number, fid)
+        elif state == "diverged":
+            self.study.tell(number, state=optuna.trial.TrialState.PRUNED)
+        else:
+            self.study.tell(number, state=optuna.trial.TrialState.FAIL)
+
+    def result(self) -> Search:
+        frozen = sorted(self.study.get_trials(deepcopy=False), key=lambda t: t.number)
+        trials = [read_trial(self.trial_dir(t.number), t) for t in frozen if t.number < self.target]
+        return Search(self.model, str(self.dir), describe_space(self.spec), trials)
+
+
+def read_trial(run_dir: Path, frozen) -> Trial:
+    """A trial's outcome from its run directory (the truth) and the study (params, defaults)."""
+    run = RunDir(run_dir)
+    trial = Trial(
+        number=frozen.number,
+        state=frozen.state.name.lower(),
+        run_dir=str(run_dir),
+        params=dict(frozen.params),
+        defaults=bool(frozen.user_attrs.get("defaults")),
+    )
+    try:
+        if (run / "config.json").exists():
+            trial.hparams = run.config.get("hparams", {})
+        status = run.status if (run / "status.json").exists() else {}
+        history = run.read_history()
+    except GenlabError as exc:
+        trial.error = str(exc)
+        return trial
+    state = status.get("state")
+    trial.state = {"complete": "complete", "diverged": "diverged"}.get(state, trial.state)
+    if history:
+        trial.epochs = history[-1].get("epoch")
+        trial.train_seconds = history[-1].get("elapsed")
+    if (run / "validation.json").exists() and state == "complete":
+        trial.fid = read_json(run / "validation.json").get("fid")
+    if trial.fid is None and trial.state == "complete":
+        trial.state = "failed"
+    if trial.state not in ("complete", "running", "waiting"):
+        trial.error = status.get("error") or _diverged_text(status) or f"state {state}"
+    workers = run_dir.parent / ".workers" / f"{run_dir.name}.json"
+    if workers.exists():
+        trial.attempt = read_json(workers).get("attempt")
+    return trial
+
+
+def _diverged_text(status: dict) -> str | None:
+    if status.get("state") != "diverged":
+        return None
+    where = f"epoch {status.get('epoch')}, step {status.get('step')}"
+    return f"training diverged: {status.get('loss')} became non-finite at {where}"
+
+
+# -- running searches -------------------------------------------------------------------------
+def run_searches(
+    models: list[str], study_dirs: dict, options: SearchOptions, executor, say=None
+) -> dict[str, Search]:
+    """Run (or continue) every model's search on one executor; every model gets the same
+    trials and budget. Trials of all models share the executor's slots, drawn round-robin."""
+    from genlab.search.validation import check_dataset
+
+    options.check()
+    say = say or (lambda _text: None)
+    data = check_dataset(options.dataset, options.data_dir)
+    if options.dataset != data.name and "/" not in options.dataset:
+        options = dataclasses.replace(options, dataset=data.name)
+    searches = {
+        m: ModelSearch(m, Path(study_dirs[m]), options, len(data.splits.train_images))
+        for m in models
+    }
+    queue = [job for s in searches.values() for job in s.unfinished()]
+    for job in queue:
+        say(f"{job.key}: resuming the interrupted trial -> {job.config.out}")
+    owner = {}
+    try:
+        while True:
+            while executor.pending < executor.slots:
+                job = queue.pop(0) if queue else _draw_next(searches)
+                if job is None:
+                    break
+                owner[job.key] = searches[job.key.split("/")[0]]
+                say(f"{job.key}: training -> {job.config.out}{_params_text(job)}")
+                executor.submit(job)
+            if not executor.pending:
+                break
+            for job, result in executor.wait():
+                owner[job.key].record(job, result)
+                say(_outcome_text(job, result))
+    finally:
+        executor.close()
+    return {m: s.result() for m, s in searches.items()}
+
+
+def _draw_next(searches: dict) -> Job | None:
+    """The next trial of the model with the fewest drawn (ties: command-line order)."""
+    open_ = [s for s in searches.values() if s.drawn < s.target]
+    if not open_:
+        return None
+    return min(open_, key=lambda s: s.drawn).draw()
+
+
+def _params_text(job: Job) -> str:
+    params = job.config.overrides
+    if not params:
+        return " (defaults)"
+    return " (" + ", ".join(f"{k}={_short(v)}" for k, v in params.items()) + ")"
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def _outcome_text(job: Job, result: dict) -> str:
+    fid = (result.get("validation") or {}).get("fid")
+    if result["state"] == "complete" and fid is not None:
+        return f"{job.key}: validation FID {fid:.2f}"
+    return f"{job.key}: [red]{result['state']}[/]: {result.get('error')}"
