@@ -8,7 +8,17 @@ from keras import layers
 from genlab_models.common.adversarial import AdversarialModel
 
 
-def build_generator(latent_dim, image_shape, width=64):
+def _upconv(x, filters, stride, upsample, use_bias=False):
+    """A 5x5 (transposed) convolution that multiplies the sides by ``stride``."""
+    if stride == 1 or upsample == "transpose":
+        return layers.Conv2DTranspose(
+            filters, 5, strides=stride, padding="same", use_bias=use_bias
+        )(x)
+    x = layers.UpSampling2D(stride, interpolation="nearest")(x)
+    return layers.Conv2D(filters, 5, padding="same", use_bias=use_bias)(x)
+
+
+def build_generator(latent_dim, image_shape, width=64, upsample="transpose"):
     height, wide, channels = image_shape
     if height % 4 or wide % 4:
         raise ValueError(f"dcgan needs image sides divisible by 4, got {height}x{wide}")
@@ -17,9 +27,9 @@ def build_generator(latent_dim, image_shape, width=64):
     x = layers.LeakyReLU()(layers.BatchNormalization()(x))
     x = layers.Reshape((height // 4, wide // 4, 4 * width))(x)
     for filters, stride in ((2 * width, 1), (width, 2)):
-        x = layers.Conv2DTranspose(filters, 5, strides=stride, padding="same", use_bias=False)(x)
+        x = _upconv(x, filters, stride, upsample)
         x = layers.LeakyReLU()(layers.BatchNormalization()(x))
-    x = layers.Conv2DTranspose(channels, 5, strides=2, padding="same")(x)
+    x = _upconv(x, channels, 2, upsample, use_bias=True)
     out = layers.Activation("tanh", dtype="float32")(x)
     return keras.Model(z, out, name="generator")
 
@@ -38,6 +48,6 @@ def build(config, image_shape):
     return AdversarialModel(
         config,
         image_shape,
-        generator=build_generator(config.latent_dim, image_shape, config.width),
+        generator=build_generator(config.latent_dim, image_shape, config.width, config.upsample),
         discriminator=build_discriminator(image_shape, config.width, config.dropout),
     )
