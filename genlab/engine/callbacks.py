@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 
@@ -162,8 +163,10 @@ class EpochRecorder(keras.callbacks.Callback):
         elapsed=0.0,
         epoch_metrics=None,
         budget: TimeBudget | None = None,
+        average=None,
     ):
         super().__init__()
+        self.average = average  # grids and measurements show the averaged weights
         self.epoch_metrics = epoch_metrics
         self.budget = budget
         self.run = run
@@ -194,7 +197,10 @@ class EpochRecorder(keras.callbacks.Callback):
         self.elapsed += seconds
         step = self.offset + self._batches
         self.offset = 0
-        extra = self._measure(epoch + 1)
+        with self._averaged():
+            extra = self._measure(epoch + 1)
+            if self.is_chief and self.preview is not None:
+                self.preview(self.run.samples / f"epoch-{epoch + 1:04d}.png")
         row = {
             "epoch": epoch + 1,
             **_floats(logs),
@@ -210,8 +216,6 @@ class EpochRecorder(keras.callbacks.Callback):
         self.history[:] = [r for r in self.history if r["epoch"] < epoch + 1] + [row]
         # Every worker checkpoints (into its own run directory): reading the state is a
         # collective op under MultiWorkerMirroredStrategy. Pictures and scalars: chief only.
-        if self.is_chief and self.preview is not None:
-            self.preview(self.run.samples / f"epoch-{epoch + 1:04d}.png")
         if self.is_chief and self.writer is not None:
             import tensorflow as tf
 
@@ -225,6 +229,12 @@ class EpochRecorder(keras.callbacks.Callback):
             checkpoint.save(self.run.checkpoints, epoch, self.state, step=step)
         else:
             checkpoint.save(self.run.checkpoints, epoch + 1, self.state)
+
+    def _averaged(self):
+        """A block in which the sampling networks hold their weight average, if there is one."""
+        if self.average is None or not self.is_chief:
+            return contextlib.nullcontext()
+        return self.average.applied()
 
     def _measure(self, epoch: int) -> dict:
         """Per-epoch measurements (``epoch_metrics``), their time kept out of training time."""

@@ -30,6 +30,7 @@ class TrainResult:
     start: tuple[int, int] = (0, 0)
     diverged: tuple[int, int, str] | None = None
     budget_exhausted: bool = False
+    average: object = None  # the WeightAverage, when the run keeps one
 
     @property
     def epochs_done(self) -> int:
@@ -40,67 +41,115 @@ class TrainResult:
         return self.history[-1]["elapsed"] if self.history else 0.0
 
 
-def resume_state(model, run, console=None) -> tuple[checkpoint.Position, list[dict]]:
-    """Restore the newest good checkpoint; return its position and the history up to it."""
+def resume_state(model, run, state=None, console=None) -> tuple[checkpoint.Position, list[dict]]:
+    """Restore the newest good checkpoint into ``state`` (default: the model's state variables);
+    return its position and the history up to it."""
     warn = console.print if console is not None else print
-    position = checkpoint.restore_latest(run.checkpoints, model.state_variables(), warn=warn)
+    state = model.state_variables() if state is None else state
+    position = checkpoint.restore_latest(run.checkpoints, state, warn=warn)
     position = position or checkpoint.Position(0, 0)
     history = [row for row in run.read_history() if row.get("epoch", 0) <= position.epoch]
     return position, history
 
 
-def count_steps(model) -> None:
-    """Make every ``train_step`` also advance ``model.steps_done`` (the resume position)."""
+def count_steps(model, average=None) -> None:
+    """Make every ``train_step`` also advance ``model.steps_done`` (the resume position) and,
+    after the step's updates, the weight average (inside the compiled step, so it follows every
+    step exactly, whatever ``steps_per_execution`` is)."""
     if getattr(model, "_genlab_counted", False):
         return
     step = model.train_step
 
     def counted_train_step(data):
         model.steps_done.assign_add(1)
-        return step(data)
+        logs = step(data)
+        if average is not None:
+            average.update()
+        return logs
 
     model.train_step = counted_train_step
     model._genlab_counted = True
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """How one run trains; everything but the model, the data and where they go.
+
+    Attributes:
+        epochs: train until this many epochs are done (counting resumed ones).
+        batch_size: per-replica batch size.
+        value_range: the model's image value range; uint8 images are scaled into it.
+        seed: seed of the data order (epoch ``e`` depends only on ``(seed, e)``).
+        resume: continue from the newest good checkpoint in the run directory.
+        time_budget_s: stop (with a mid-epoch checkpoint) after this many training seconds.
+        ema: decay of the weight average of the model's sampling networks; 0 = none.
+        tensorboard: write TensorBoard scalars.
+        show_progress: show the progress bar (needs a console).
+    """
+
+    epochs: int
+    batch_size: int
+    value_range: tuple[float, float] = (0.0, 1.0)
+    seed: int = 0
+    resume: bool = False
+    time_budget_s: float | None = None
+    ema: float = 0.0
+    tensorboard: bool = True
+    show_progress: bool = True
+
+
+def weight_average(model, plan, decay: float):
+    """The :class:`~genlab.engine.ema.WeightAverage` of ``model``'s sampling networks, or None."""
+    networks = model.sampling_networks()
+    if not decay or not networks:
+        return None
+    from genlab.engine.ema import WeightAverage
+
+    with plan.strategy.scope():
+        return WeightAverage(networks, decay)
 
 
 def train(
     model,
     run,
     images_uint8,
-    value_range,
     plan,
+    options: TrainOptions,
     *,
-    epochs: int,
-    batch_size: int,
-    seed: int,
-    resume: bool = False,
     console=None,
     preview=None,
     callbacks=(),
-    time_budget_s: float | None = None,
-    tensorboard: bool = True,
-    show_progress: bool = True,
     epoch_metrics=None,
+    **legacy,
 ) -> TrainResult:
-    """Train ``model`` on ``images_uint8`` for ``epochs`` epochs, checkpointing every epoch.
+    """Train ``model`` on ``images_uint8`` as ``options`` say, checkpointing every epoch.
 
-    ``epoch_metrics``, if given, is called as ``epoch_metrics(epoch)`` after every epoch; the
-    values it returns join that epoch's history row, and its time is not training time.
+    ``preview(path)`` writes a sample grid after every epoch. ``epoch_metrics``, if given, is
+    called as ``epoch_metrics(epoch)`` after every epoch; the values it returns join that epoch's
+    history row, and its time is not training time. Both see the averaged weights when there is
+    a weight average, and the model leaves a completed training holding them (its own last
+    weights stay in the checkpoints, from which a resumed run continues).
     """
-    global_batch = batch_size * plan.replicas
+    if not isinstance(options, TrainOptions):  # the pre-TrainOptions call: (…, value_range, plan)
+        plan, options = options, TrainOptions(value_range=plan, **legacy)
+    epochs, resume, time_budget_s = options.epochs, options.resume, options.time_budget_s
+    global_batch = options.batch_size * plan.replicas
     steps = len(images_uint8) // global_batch
     if steps < 1:
         raise ConfigError(
             f"batch size {global_batch} is larger than the {len(images_uint8)} training images; "
             "lower --batch-size or raise --limit"
         )
-    state = model.state_variables()
-    position, history = resume_state(model, run, console) if resume else ((0, 0), [])
+    average = weight_average(model, plan, options.ema)
+    state = model.state_variables() + (average.variables if average else [])
+    position, history = resume_state(model, run, state, console) if resume else ((0, 0), [])
     start_epoch, start_step = position
-    result = TrainResult(history=history, start=(start_epoch, start_step))
+    result = TrainResult(history=history, start=(start_epoch, start_step), average=average)
     if start_epoch >= epochs:
+        if average is not None:
+            average.copy_to_networks()
         return result
-    count_steps(model)
+    count_steps(model, average)
     if plan.strategy_name == "multiworker":
         from genlab.engine.device import fit_logs_for_multiworker
 
@@ -108,7 +157,7 @@ def train(
 
     guard = DivergenceGuard()
     writer = None
-    if tensorboard and plan.is_chief:
+    if options.tensorboard and plan.is_chief:
         import tensorflow as tf
 
         writer = tf.summary.create_file_writer(str(run / "tensorboard"))
@@ -127,9 +176,10 @@ def train(
         elapsed,
         epoch_metrics=epoch_metrics,
         budget=budget,
+        average=average,
     )
     progress = None
-    if show_progress and console is not None and plan.is_chief:
+    if options.show_progress and console is not None and plan.is_chief:
         total = steps * (epochs - start_epoch) - start_step
         remaining = time_budget_s - elapsed if time_budget_s else None
         progress = Progress(console, total, epochs, title=run.path.name, budget_s=remaining)
@@ -144,7 +194,7 @@ def train(
     def fit(first_epoch, skip, last_epoch, n_steps, extra=()):
         recorder.offset = skip
         data = training_dataset(
-            images_uint8, global_batch, value_range, seed, first_epoch, last_epoch
+            images_uint8, global_batch, options.value_range, options.seed, first_epoch, last_epoch
         )
         model.fit(
             data.skip(skip) if skip else data,
@@ -183,4 +233,6 @@ def train(
             writer.close()
     result.diverged = guard.where
     result.budget_exhausted = bool(budget and budget.exhausted)
+    if average is not None and result.diverged is None:
+        average.copy_to_networks()
     return result
