@@ -91,7 +91,7 @@ def main() -> None:
 
     data = load("fashion")
     if args.run:
-        from genlab.pipeline import load_run_model
+        from genlab.run import load_run_model
 
         _, spec, model = load_run_model(args.run)
     else:

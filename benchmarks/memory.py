@@ -31,7 +31,7 @@ def child(args) -> dict:
     import tensorflow  # noqa: F401  (counted in the floor, as in every run)
 
     from genlab.data.loading import load
-    from genlab.pipeline import run_one
+    from genlab.run import run_one
     from genlab.specs import RunConfig
 
     load("fashion", limit=args.limit)

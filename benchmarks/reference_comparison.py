@@ -26,10 +26,11 @@ from rich.console import Console
 
 def builtin_models() -> list[str]:
     """Models registered by genlab's own plugins, whatever their names."""
-    from genlab.plugins import BUILTIN_PLUGINS
+    from genlab.plugins import get_plugin_manager
     from genlab.registry import get_registries
 
-    return [s.name for s in get_registries().models if s.plugin in BUILTIN_PLUGINS]
+    infos = get_plugin_manager().infos
+    return [s.name for s in get_registries().models if infos[s.plugin].builtin]
 
 
 def main() -> int:
@@ -45,8 +46,11 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from genlab.commands.compare import command_line, comparison_table
-    from genlab.compare import make_plan, run_comparison, write_reports
+    from genlab.commands.compare import command_line
+    from genlab.comparison.execute import run_comparison
+    from genlab.comparison.plan import make_plan
+    from genlab.comparison.report import write_reports
+    from genlab.report.console import comparison_table
     from genlab.report.markdown import write_markdown
     from genlab.report.plots import report_figures
 

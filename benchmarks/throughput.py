@@ -111,6 +111,7 @@ def tutorial_reference(images_uint8, batch_size: int):
             float(losses[0])  # all work done (genlab's progress bar reads its losses too)
         return time.perf_counter() - start
 
+    steps.generator = generator  # for scoring its samples (benchmarks/quality_per_compute.py)
     return steps, dataset
 
 
@@ -135,8 +136,8 @@ def measure(args) -> dict:
 
     from genlab.data.loading import load
     from genlab.data.pipeline import training_dataset
-    from genlab.pipeline import run_one
     from genlab.registry import get_model
+    from genlab.run import run_one
     from genlab.specs import RunConfig
 
     spec = get_model(args.model)

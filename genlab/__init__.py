@@ -20,9 +20,12 @@ from genlab.errors import (
 from genlab.hookspecs import hookimpl
 from genlab.specs import (
     CAPABILITIES,
+    HIGHER,
     LIKELIHOOD,
+    LOWER,
     RECONSTRUCT,
     SAMPLE,
+    TOWARD_FLOOR,
     DatasetSpec,
     MetricSpec,
     ModelConfig,
@@ -34,9 +37,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CAPABILITIES",
+    "HIGHER",
     "LIKELIHOOD",
+    "LOWER",
     "RECONSTRUCT",
     "SAMPLE",
+    "TOWARD_FLOOR",
     "ArraySplits",
     "CheckpointError",
     "ConfigError",
@@ -65,7 +71,7 @@ _LAZY = {
     "GenerativeModel": "genlab.model",
     "ArraySplits": "genlab.data.arrays",
     "RunDir": "genlab.runs",
-    "NotApplicable": "genlab.evaluation.suite",
+    "NotApplicable": "genlab.evaluation.context",
 }
 
 

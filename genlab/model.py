@@ -109,6 +109,26 @@ class GenerativeModel(keras.Model):
         ]
         return np.concatenate(outputs) if outputs else np.zeros((0,), "float32")
 
+    # -- optional: what some models can do; the metric suite asks, n/a where not overridden ---
+    def corrupt(self, x):
+        """The corruption the model is trained to undo (denoising models), on model-range images.
+
+        The identity by default; ``denoise_psnr_gain`` applies only when this changes images.
+        Draw randomness from a :class:`keras.random.SeedGenerator` the model owns (its state is
+        checkpointed, so a resumed run draws the same noise).
+        """
+        return x
+
+    def elbo_terms(self, x) -> dict:
+        """Per-image ``{"recon": ..., "kl": ...}`` in nats for model-range images ``x`` (numpy);
+        ``-(recon + kl)`` is the ELBO. Likelihood models implement it (``elbo`` metric)."""
+        raise NotImplementedError(f"{type(self).__name__} has no elbo_terms()")
+
+    def log_likelihood_iw(self, x, k: int) -> np.ndarray:
+        """Importance-weighted estimate of log p(x) per image in nats, ``k`` samples per image
+        (``iw_log_likelihood`` metric). Likelihood models implement it."""
+        raise NotImplementedError(f"{type(self).__name__} has no log_likelihood_iw()")
+
     # -- helpers for train_step ------------------------------------------------------------
     def apply_loss(self, tape, loss, network, optimizer) -> None:
         """Gradient step of ``network`` on ``loss``: replica- and loss-scale-aware.

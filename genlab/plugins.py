@@ -1,13 +1,15 @@
 """Plugin manager: built-ins and third-party plugins come in through the same door.
 
-Built-in plugins are module names in :data:`BUILTIN_PLUGINS`; third-party plugins are entry points
-in the ``genlab`` group. Both are imported by :func:`_load` and registered with pluggy the same way.
-A plugin that fails to import is recorded in :attr:`PluginManager.failures` with its name and a
-one-line reason; the others still load.
+Every model plugin, the built-in ones included, is an entry point of the ``genlab`` group; the
+built-ins are the entry points of the ``genlab`` distribution itself (``pyproject.toml``). Only
+the core's own datasets and metrics (:data:`CORE_PLUGINS`) are named here. All are imported by
+:meth:`PluginManager._load` and registered with pluggy the same way. A plugin that fails to import
+is recorded in :attr:`PluginManager.failures` with its name and a one-line reason; the others
+still load.
 
 Environment switches:
-    ``GENLAB_DISABLE_PLUGIN_AUTOLOAD=1``  load no entry-point plugins (built-ins still load).
-    ``GENLAB_PLUGINS=a,b``                load only these entry-point plugins (by entry-point name).
+    ``GENLAB_DISABLE_PLUGIN_AUTOLOAD=1``  load no third-party plugins (built-ins still load).
+    ``GENLAB_PLUGINS=a,b``                load only these third-party plugins (entry-point names).
     ``GENLAB_DISABLE_PLUGINS=a,b``        skip these plugins (entry-point or built-in names).
 """
 
@@ -23,18 +25,11 @@ import pluggy
 from genlab import hookspecs
 
 ENTRY_POINT_GROUP = "genlab"
+#: The distribution whose entry points are the built-in plugins.
+DISTRIBUTION = "genlab"
 
-BUILTIN_PLUGINS = (
-    "genlab.data.builtin",
-    "genlab.evaluation.builtin",
-    "genlab_models.stacked_ae",
-    "genlab_models.conv_ae",
-    "genlab_models.denoising_ae",
-    "genlab_models.sparse_ae",
-    "genlab_models.vae",
-    "genlab_models.gan",
-    "genlab_models.dcgan",
-)
+#: The core's own datasets and metrics; they register through the same hooks as plugins.
+CORE_PLUGINS = ("genlab.data.builtin", "genlab.evaluation.builtin")
 
 
 @dataclass
@@ -103,21 +98,34 @@ class PluginManager:
             known = ", ".join(sorted(n for n in dir(hookspecs) if n.startswith("register_")))
             info.error = f"unknown hook {', '.join(unknown)} (genlab hooks: {known})"
 
-    def call_hook(self, hook_name: str, **kwargs) -> list[str]:
+    def call_hook(self, hook_name: str, per_plugin=None, **kwargs) -> list[str]:
         """Call one hook plugin by plugin; a plugin that raises is recorded, the others still run.
 
+        Args:
+            per_plugin: ``(plugin name) -> dict`` of arguments made for each plugin (such as a
+                ``register`` callback that knows which plugin calls it), merged into ``kwargs``.
+
         Returns one message per failing plugin (also kept in its :attr:`PluginInfo.error`).
+        A :class:`~genlab.errors.PluginError` is reported as it is (it names the plugins).
         """
+        from genlab.errors import PluginError
+
         errors = []
         for impl in getattr(self.hook, hook_name).get_hookimpls():
             name = self.pm.get_name(impl.plugin)
+            args = {**kwargs, **(per_plugin(name) if per_plugin else {})}
             try:
-                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                impl.function(**{arg: args[arg] for arg in impl.argnames})
+            except PluginError as exc:
+                reason = message = str(exc)
             except Exception as exc:
                 reason = f"{hook_name}: {_one_line(exc)}"
-                errors.append(f"plugin {name!r} failed in {reason}")
-                if name in self.infos:
-                    self.infos[name].error = reason
+                message = f"plugin {name!r} failed in {reason}"
+            else:
+                continue
+            errors.append(message)
+            if name in self.infos:
+                self.infos[name].error = reason
         return errors
 
     def unregister(self, name: str) -> None:
@@ -142,29 +150,36 @@ class PluginManager:
         meta.pop("module", None)
         self.register(plugin, name, **meta)
 
-    def load_builtins(self) -> None:
+    def load_core(self) -> None:
         from genlab import __version__
 
         disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
-        for module in BUILTIN_PLUGINS:
+        for module in CORE_PLUGINS:
             if module not in disabled:
                 self._load(
                     module,
                     lambda m=module: importlib.import_module(m),
-                    distribution="genlab",
+                    distribution=DISTRIBUTION,
                     version=__version__,
                     builtin=True,
                 )
 
     def load_entry_points(self) -> None:
-        if os.environ.get("GENLAB_DISABLE_PLUGIN_AUTOLOAD", "").strip() not in ("", "0"):
-            return
+        """Built-in plugins (the ``genlab`` distribution's entry points) first, then the others.
+
+        The switches select third-party plugins only, except ``GENLAB_DISABLE_PLUGINS``.
+        """
+        autoload = os.environ.get("GENLAB_DISABLE_PLUGIN_AUTOLOAD", "").strip() in ("", "0")
         selected = _env_list("GENLAB_PLUGINS")
         disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
-        for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name in disabled or (selected is not None and ep.name not in selected):
+        points = list(metadata.entry_points(group=ENTRY_POINT_GROUP))
+        builtin = [ep for ep in points if _distribution(ep) == DISTRIBUTION]
+        others = [ep for ep in points if _distribution(ep) != DISTRIBUTION]
+        for ep in builtin + (others if autoload else []):
+            is_builtin = _distribution(ep) == DISTRIBUTION
+            if ep.name in disabled or self.pm.has_plugin(ep.name) or ep.name in self.infos:
                 continue
-            if self.pm.has_plugin(ep.name) or ep.name in self.infos:
+            if not is_builtin and selected is not None and ep.name not in selected:
                 continue
             dist = getattr(ep, "dist", None)
             self._load(
@@ -173,7 +188,13 @@ class PluginManager:
                 module=ep.value,
                 distribution=dist.name if dist else "?",
                 version=dist.version if dist else "?",
+                builtin=is_builtin,
             )
+
+
+def _distribution(ep) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.name.lower().replace("_", "-") if dist is not None else None
 
 
 _manager: PluginManager | None = None
@@ -184,16 +205,14 @@ def get_plugin_manager() -> PluginManager:
     global _manager
     if _manager is None:
         manager = PluginManager()
-        manager.load_builtins()
+        manager.load_core()
         manager.load_entry_points()
         _manager = manager
     return _manager
 
 
 def reset_plugin_manager() -> None:
-    """Forget the loaded plugins (tests, and after installing a plugin in-process)."""
+    """Forget the loaded plugins (tests, and after installing a plugin in-process); the
+    registries, built from a manager, are rebuilt with the next one."""
     global _manager
     _manager = None
-    from genlab import registry
-
-    registry.reset()

@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 
 from genlab.errors import PluginError, UnknownNameError
+from genlab.plugins import get_plugin_manager
 from genlab.specs import DatasetSpec, MetricSpec, ModelSpec
 
 
@@ -22,6 +23,8 @@ class Registry:
     spec_type: type
     specs: dict[str, object] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
+    #: Plugins that failed to load, name -> reason: they may have provided a name asked for.
+    failed_plugins: dict[str, str] = field(default_factory=dict)
 
     def add(self, spec, plugin: str) -> None:
         if not isinstance(spec, self.spec_type):
@@ -50,7 +53,24 @@ class Registry:
         hint = difflib.get_close_matches(key, list(self.aliases), n=3, cutoff=0.5)
         suggestion = f"; did you mean {' or '.join(repr(h) for h in hint)}?" if hint else ""
         known = ", ".join(sorted(self.specs)) or "none"
-        raise UnknownNameError(f"unknown {self.kind} {name!r}{suggestion} (available: {known})")
+        raise UnknownNameError(
+            f"unknown {self.kind} {name!r}{self._failed_hint(key)}{suggestion} (available: {known})"
+        )
+
+    def _failed_hint(self, key: str) -> str:
+        """`` (plugin 'y' that may provide it failed to load: ...)`` when a plugin failed: the
+        one whose name contains the name asked for, else every one that failed."""
+        if not self.failed_plugins:
+            return ""
+        flat = key.replace("-", "_")
+        likely = {
+            n: e for n, e in self.failed_plugins.items() if flat in n.lower().replace("-", "_")
+        }
+        clauses = [
+            f"plugin {n!r} that may provide it failed to load: {e}"
+            for n, e in (likely or self.failed_plugins).items()
+        ]
+        return " (" + "; ".join(clauses) + ")"
 
     def __iter__(self):
         return iter(sorted(self.specs.values(), key=lambda s: s.name))
@@ -65,6 +85,7 @@ class Registries:
     datasets: Registry
     metrics: Registry
     errors: list[str] = field(default_factory=list)
+    manager: object = None
 
 
 _registries: Registries | None = None
@@ -72,42 +93,32 @@ _registries: Registries | None = None
 
 def _collect(manager, hook_name: str, registry: Registry, errors: list[str]) -> None:
     """Call one ``register_*`` hook plugin by plugin, so a failure names its plugin only."""
-    hook = getattr(manager.hook, hook_name)
-    for impl in hook.get_hookimpls():
-        name = manager.pm.get_name(impl.plugin)
+
+    def callbacks(name):
         info = manager.infos.get(name)
 
-        def register(spec, _plugin=name, _info=info):
-            registry.add(spec, _plugin)
-            if _info is not None:
-                _info.registered.setdefault(registry.kind + "s", []).append(spec.name)
+        def register(spec):
+            registry.add(spec, name)
+            if info is not None:
+                info.registered.setdefault(registry.kind + "s", []).append(spec.name)
 
-        try:
-            impl.function(register=register)
-        except PluginError as exc:
-            errors.append(str(exc))
-            if info is not None:
-                info.error = str(exc)
-        except Exception as exc:
-            message = f"plugin {name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
-            errors.append(message)
-            if info is not None:
-                info.error = f"{hook_name}: {type(exc).__name__}: {exc}"
+        return {"register": register}
+
+    errors.extend(manager.call_hook(hook_name, per_plugin=callbacks))
 
 
 def get_registries() -> Registries:
-    """Models, datasets and metrics from every loaded plugin (computed once per process)."""
+    """Models, datasets and metrics from every loaded plugin (computed once per plugin manager)."""
     global _registries
-    if _registries is None:
-        from genlab.plugins import get_plugin_manager
-
-        manager = get_plugin_manager()
+    manager = get_plugin_manager()
+    if _registries is None or _registries.manager is not manager:
         # failures from loading (import errors, malformed or unknown hooks) come first
-        loading = [f"plugin {f.name!r}: {f.error}" for f in manager.failures]
+        failed = {f.name: f.error for f in manager.failures}
         regs = Registries(
-            models=Registry("model", ModelSpec),
-            datasets=Registry("dataset", DatasetSpec),
-            metrics=Registry("metric", MetricSpec),
+            models=Registry("model", ModelSpec, failed_plugins=failed),
+            datasets=Registry("dataset", DatasetSpec, failed_plugins=failed),
+            metrics=Registry("metric", MetricSpec, failed_plugins=failed),
+            manager=manager,
         )
         for hook_name, registry in (
             ("register_models", regs.models),
@@ -115,7 +126,7 @@ def get_registries() -> Registries:
             ("register_metrics", regs.metrics),
         ):
             _collect(manager, hook_name, registry, regs.errors)
-        regs.errors[:0] = loading
+        regs.errors[:0] = [f"plugin {name!r}: {error}" for name, error in failed.items()]
         _registries = regs
     return _registries
 

@@ -1,7 +1,9 @@
-"""``run_one``: the only place where build -> train -> evaluate -> save is wired.
+"""One training run: :func:`run_one` is the only place where build -> train -> evaluate -> save
+is wired.
 
 ``genlab run`` and every run of ``genlab compare`` go through :func:`run_one`, so a comparison is
-always between runs produced exactly like single runs.
+always between runs produced exactly like single runs. :func:`load_run_model` rebuilds the model
+of a finished run.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ import time
 from pathlib import Path
 
 from genlab import __version__
-from genlab.config import make_model_config
 from genlab.errors import ConfigError, DivergenceError, PluginError, RunDirError
 from genlab.registry import get_model
 from genlab.runs import RunDir, atomic_output, open_run, save_npy
@@ -25,24 +26,18 @@ FINALIZE_IMAGES = 10_000
 IDENTITY_KEYS = ("model", "hparams", "dataset", "image_shape", "train_images", "batch_size", "seed")
 
 
-def validate(config: RunConfig):
-    """Check every option before anything heavy happens; return the spec and model config."""
-    for name in ("epochs", "batch_size", "limit", "eval_samples"):
-        value = getattr(config, name)
-        if value is not None and (not isinstance(value, int) or value < 1):
-            flag = "--" + name.replace("_", "-").replace("eval-samples", "eval-n")
-            raise ConfigError(f"{flag} must be a positive integer, got {value}")
-    if not isinstance(config.track_fid, int) or config.track_fid < 0:
-        raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {config.track_fid}")
-    if config.budget_minutes is not None and config.budget_minutes <= 0:
-        raise ConfigError(f"--budget-minutes must be positive, got {config.budget_minutes}")
-    if config.budget_minutes is not None and config.strategy == "multiworker":
-        raise ConfigError(
-            "--budget-minutes cannot be used with --strategy multiworker (each worker's clock "
-            "would stop it at a different step); use --epochs"
-        )
-    spec = get_model(config.model)
-    return spec, make_model_config(spec, config.overrides)
+def run_identity(spec, model_config, data, batch_size: int, seed: int) -> dict:
+    """What makes two runs the same run: the ``config.json`` values a resumed or reused run must
+    match (:data:`IDENTITY_KEYS`)."""
+    return {
+        "model": spec.name,
+        "hparams": dataclasses.asdict(model_config),
+        "dataset": data.name,
+        "image_shape": list(data.image_shape),
+        "train_images": int(len(data.splits.train_images)),
+        "batch_size": batch_size,
+        "seed": seed,
+    }
 
 
 def default_out(config: RunConfig, spec) -> Path:
@@ -91,7 +86,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     from genlab.data.loading import load
     from genlab.engine import device, memory
 
-    spec, model_config = validate(config)
+    spec, model_config = config.validate()
     memory.reset_peak()  # this run's peak memory, not that of runs before it in this process
     out = Path(config.out) if config.out else default_out(config, spec)
     out = device.worker_run_dir(out, config.strategy)
@@ -102,19 +97,11 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     shape = parse_image_shape(config.image_shape)
     data = load(config.dataset, config.data_dir, image_shape=shape, limit=config.limit)
-    plan = device.plan(config.device, config.strategy)
+    placement = device.plan(config.device, config.strategy)
 
     import keras
 
-    identity = {
-        "model": spec.name,
-        "hparams": dataclasses.asdict(model_config),
-        "dataset": data.name,
-        "image_shape": list(data.image_shape),
-        "train_images": int(len(data.splits.train_images)),
-        "batch_size": batch_size,
-        "seed": config.seed,
-    }
+    identity = run_identity(spec, model_config, data, batch_size, config.seed)
     if config.resume:
         previous = run.config
         changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity[k]]
@@ -135,29 +122,31 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         "track_fid": config.track_fid,
         "data_source": getattr(data.splits, "source", ""),
         "data_dir": config.data_dir,
-        "device": plan.as_dict(),
+        "device": placement.as_dict(),
         "versions": _versions(),
         "platform": platform.platform(),
         "created": _dt.datetime.now().isoformat(timespec="seconds"),
     }
 
     keras.utils.set_random_seed(config.seed)
-    with plan.strategy.scope():
+    with placement.strategy.scope():
         model = build_model(spec, model_config, data.image_shape)
-        model.compile(jit_compile=plan.jit_compile, steps_per_execution=plan.steps_per_execution)
+        model.compile(
+            jit_compile=placement.jit_compile, steps_per_execution=placement.steps_per_execution
+        )
     # The model keeps its policy; evaluators built later must compute in float32.
     keras.mixed_precision.set_global_policy("float32")
     run.write_config(full_config)
     run.set_status("running", epochs=epochs)
 
     tracker = None
-    if config.track_fid and plan.is_chief and plan.strategy_name != "multiworker":
+    if config.track_fid and placement.is_chief and placement.strategy_name != "multiworker":
         from genlab.evaluation.tracking import fid_tracker
 
         tracker = fid_tracker(
             model, spec, data, config.track_fid, config.seed, _finalize_images(data, spec)
         )
-    wants_grids = config.grids and plan.is_chief
+    wants_grids = config.grids and placement.is_chief
     preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
         from genlab.engine.trainer import train
@@ -167,7 +156,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             run,
             data.splits.train_images,
             spec.output_range,
-            plan,
+            placement,
             epochs=epochs,
             batch_size=batch_size,
             seed=config.seed,
@@ -195,7 +184,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             f"training diverged: {loss} became non-finite at epoch {epoch}, step {step}; "
             f"{where}; try a lower --lr"
         )
-    if not plan.is_chief:
+    if not placement.is_chief:
         # Reading the state is a collective op: finish as the chief does, minus the evaluation.
         no_eval = dataclasses.replace(config, evaluate=False)
         return {**finish(run, model, spec, data, no_eval, result), "chief": False}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,6 +101,15 @@ class DatasetSpec:
     plugin: str = ""
 
 
+#: Directions of a metric key: which way is better, used to mark the best model in comparisons.
+HIGHER = "higher"
+LOWER = "lower"
+#: Closer to the real-data floor (the same metric for real images) is better: a model that scores
+#: "better" than real data is not better (``memorization_ratio`` is about 0.5 for real images).
+TOWARD_FLOOR = "floor"
+DIRECTIONS = (HIGHER, LOWER, TOWARD_FLOOR)
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """A metric of the evaluation suite.
@@ -110,7 +119,13 @@ class MetricSpec:
         description: one line.
         requires: capabilities the model needs for the metric to apply.
         compute: ``"module:function"`` or callable ``(context) -> dict[str, float]``.
-        higher_is_better: direction, used to highlight the best model in comparisons.
+        higher_is_better: direction of the key ``name`` when ``keys`` does not give it.
+        keys: every key ``compute`` returns, with its direction (:data:`HIGHER`, :data:`LOWER`,
+            :data:`TOWARD_FLOOR`, or None for a key that is reported but never ranked, such as a
+            standard deviation). ``name`` is always one of them. Comparisons and reports read
+            directions from here and nowhere else.
+        option: the name of an evaluation option that switches the metric on (``inception``);
+            such a metric is left out of results entirely unless the option is set.
     """
 
     name: str
@@ -118,7 +133,23 @@ class MetricSpec:
     compute: str | Callable[..., Any]
     requires: frozenset[str] = frozenset()
     higher_is_better: bool = False
+    keys: Mapping[str, str | None] = field(default_factory=dict)
+    option: str | None = None
     plugin: str = ""
+
+    def __post_init__(self):
+        default = HIGHER if self.higher_is_better else LOWER
+        keys = {self.name: default, **dict(self.keys)}
+        bad = {k: v for k, v in keys.items() if v is not None and v not in DIRECTIONS}
+        if bad:
+            raise ValueError(
+                f"metric {self.name!r}: directions must be one of {', '.join(DIRECTIONS)} or "
+                f"None, got {bad}"
+            )
+        object.__setattr__(self, "keys", keys)
+
+    def __hash__(self):
+        return hash((self.name, self.plugin))
 
 
 @dataclass
@@ -143,3 +174,40 @@ class RunConfig:
     grids: bool = True
     image_shape: str | None = None
     track_fid: int = 0
+
+    def validate(self):
+        """Check every option before anything heavy happens; the model's spec and config.
+
+        The one place run options are checked: ``genlab run``, every run of ``genlab compare``
+        and anything else that trains goes through here, so they accept and refuse the same.
+        """
+        from genlab.config import make_model_config
+        from genlab.engine.device import DEVICES, STRATEGIES
+        from genlab.errors import ConfigError
+        from genlab.registry import get_model
+
+        for name in ("epochs", "batch_size", "limit", "eval_samples"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                flag = "--eval-n" if name == "eval_samples" else "--" + name.replace("_", "-")
+                raise ConfigError(f"{flag} must be a positive integer, got {value}")
+        fid_n = self.track_fid
+        if isinstance(fid_n, bool) or not isinstance(fid_n, int) or fid_n < 0:
+            raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {fid_n}")
+        if self.budget_minutes is not None and not self.budget_minutes > 0:
+            raise ConfigError(f"--budget-minutes must be positive, got {self.budget_minutes}")
+        if self.budget_minutes is not None and self.strategy == "multiworker":
+            raise ConfigError(
+                "--budget-minutes cannot be used with --strategy multiworker (each worker's clock "
+                "would stop it at a different step); use --epochs"
+            )
+        if self.device not in DEVICES:
+            raise ConfigError(f"--device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(
+                f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
+            )
+        spec = get_model(self.model)
+        return spec, make_model_config(spec, self.overrides)

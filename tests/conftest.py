@@ -40,7 +40,7 @@ def run_cli(*args, env=None, timeout=600, check=False) -> subprocess.CompletedPr
     """Run the real ``genlab`` console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}
     result = subprocess.run(
-        [sys.executable, "-m", "genlab.cli", *map(str, args)],
+        [sys.executable, "-m", "genlab", *map(str, args)],
         capture_output=True,
         text=True,
         env=full_env,
@@ -76,7 +76,7 @@ def registered_plugin(plugin, name: str):
 
 def train_tiny_run(out, **changes):
     """``run_one`` of stacked_ae: 2 epochs on 512 real images, no evaluation, no grids."""
-    from genlab.pipeline import run_one
+    from genlab.run import run_one
     from genlab.specs import RunConfig
 
     options = dict(model="stacked_ae", dataset="fashion", epochs=2, limit=512, batch_size=64)

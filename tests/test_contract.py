@@ -6,12 +6,13 @@ whole registry is checked in about a minute on a CPU; no model is special-cased 
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 
 import pytest
 
 from genlab.config import field_types
-from genlab.plugins import BUILTIN_PLUGINS, get_plugin_manager
+from genlab.plugins import DISTRIBUTION, ENTRY_POINT_GROUP, get_plugin_manager
 from genlab.testing import ModelUnderTest, all_checks, registered_models
 
 #: Hyperparameters that size layers; their defaults are capped to keep every model tiny.
@@ -61,4 +62,10 @@ def test_every_available_builtin_loads():
         if info.builtin and info.error and importlib.util.find_spec(info.name) is not None
     ]
     assert not failures, failures
-    assert set(BUILTIN_PLUGINS) <= set(get_plugin_manager().infos)
+    shipped = {
+        ep.name
+        for ep in importlib.metadata.distribution(DISTRIBUTION).entry_points
+        if ep.group == ENTRY_POINT_GROUP
+    }
+    assert len(shipped) >= 7, "the built-in models are entry points of the genlab distribution"
+    assert shipped <= {name for name, i in get_plugin_manager().infos.items() if i.builtin}

@@ -8,40 +8,9 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-
-def comparison_table(comparison) -> Table:
-    """Metrics as rows, models as columns: mean ± std over seeds, best per row in green."""
-    seeds = ", ".join(map(str, comparison.plan.seeds))
-    table = Table(
-        title=f"{comparison.plan.budget_text()}, seeds {seeds}",
-        title_justify="left",
-        caption="mean ± std over seeds; ↑/↓ better direction; best in green",
-        caption_justify="left",
-    )
-    table.add_column("metric")
-    for model in comparison.plan.models:
-        mark = comparison.model_mark(model)
-        table.add_column(model + (f"\n[red]✗ {mark}[/]" if mark else ""), justify="right")
-    if comparison.floors:
-        table.add_column("real data", justify="right", style="dim")
-    for _, keys in comparison.sections:
-        for i, key in enumerate(keys):
-            arrow = {True: " ↑", False: " ↓"}.get(comparison.directions.get(key), "")
-            cells = []
-            for model in comparison.plan.models:
-                text = comparison.cell(model, key)
-                if model in comparison.best.get(key, []):
-                    text = f"[bold green]{text}[/]"
-                elif text == "n/a":
-                    text = f"[dim]{text}[/]"
-                cells.append(text)
-            if comparison.floors:
-                floor = comparison.floors.get(key)
-                cells.append("" if floor is None else f"{floor:.4g}")
-            table.add_row(key + arrow, *cells, end_section=i == len(keys) - 1)
-    return table
+from genlab.commands import options
+from genlab.report.console import comparison_table, console, error, print_json, stdout
 
 
 def command_line(plan, all_models: bool) -> str:
@@ -69,50 +38,38 @@ def command_line(plan, all_models: bool) -> str:
 def compare_cmd(
     models: list[str] = typer.Argument(None, help="Model names (see 'genlab list')."),
     all_models: bool = typer.Option(False, "--all", help="Compare every registered model."),
-    dataset: str = typer.Option(
-        "fashion", "--dataset", "-d", help="Dataset name or a folder of PNG/JPEG images."
-    ),
-    epochs: int = typer.Option(
-        None, "--epochs", "-e", help="Epochs per run (default 5; a cap with --budget-minutes)."
-    ),
-    budget_minutes: float = typer.Option(
-        None, "--budget-minutes", help="Wall-clock training minutes per run, the same for all."
+    dataset: str = options.dataset(),
+    epochs: int = options.epochs("Epochs per run (default 5; a cap with --budget-minutes)."),
+    budget_minutes: float = options.budget_minutes(
+        "Wall-clock training minutes per run, the same for all."
     ),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per model (0..K-1), the same for all."),
-    limit: int = typer.Option(None, "--limit", help="Train on the first N training images."),
-    batch_size: int = typer.Option(
-        None, "--batch-size", "-b", help="Batch size for every model (default: each model's)."
-    ),
-    out_dir: Path = typer.Option(
-        None,
-        "--out",
-        "-o",
-        help="Comparison directory (default comparisons/<models>-<data>-<time>).",
+    limit: int = options.limit(),
+    batch_size: int = options.batch_size("Batch size for every model (default: each model's)."),
+    out_dir: Path = options.out(
+        "Comparison directory (default comparisons/<models>-<data>-<time>)."
     ),
     reuse: bool = typer.Option(
         True,
         "--reuse/--no-reuse",
         help="Reuse matching finished runs in --out; --no-reuse retrains them.",
     ),
-    evaluate: bool = typer.Option(True, "--eval/--no-eval", help="Evaluate every run."),
-    eval_n: int = typer.Option(10_000, "--eval-n", help="Samples per evaluation."),
-    data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or gpu."),
-    strategy: str = typer.Option(
-        "default", "--strategy", help="tf.distribute strategy: default, mirrored, multiworker."
+    evaluate: bool = options.evaluate("Evaluate every run."),
+    eval_n: int = options.eval_n("Samples per evaluation."),
+    data_dir: Path = options.data_dir(),
+    device: str = options.device(),
+    strategy: str = options.strategy(),
+    as_json: bool = options.as_json(
+        "Print the whole comparison as JSON on stdout (progress on stderr)."
     ),
-    as_json: bool = typer.Option(
-        False, "--json", help="Print the whole comparison as JSON on stdout (progress on stderr)."
-    ),
-    track_fid: int = typer.Option(
-        0,
-        "--track-fid",
-        help="FID of N samples after every epoch of every run: quality-over-time curves.",
+    track_fid: int = options.track_fid(
+        "FID of N samples after every epoch of every run: quality-over-time curves."
     ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
-    from genlab.cli import _print_json, console, out
-    from genlab.compare import make_plan, run_comparison, write_reports
+    from genlab.comparison.execute import run_comparison
+    from genlab.comparison.plan import make_plan
+    from genlab.comparison.report import write_reports
     from genlab.report.markdown import FLOORS_NOTE, unmeasured_note
 
     plan = make_plan(
@@ -154,9 +111,9 @@ def compare_cmd(
         )
         raise typer.Exit(130) from None
     if as_json:
-        _print_json({**comparison.to_json(), "report": {k: str(v) for k, v in reports.items()}})
+        print_json({**comparison.to_json(), "report": {k: str(v) for k, v in reports.items()}})
     else:
-        out.print(comparison_table(comparison))
+        stdout.print(comparison_table(comparison))
         for r in comparison.failures:
             console.print(
                 f"[red]✗[/] {r.model} seed {r.seed} {r.state}: {r.error}", highlight=False
@@ -167,7 +124,7 @@ def compare_cmd(
             console.print(unmeasured_note(comparison), highlight=False)
     console.print(f"report: {reports['html']} (and {reports['markdown'].name})", highlight=False)
     if not any(r.ok for r in comparison.results):
-        console.print("[red]error:[/] no run finished; see the errors above")
+        error("no run finished; see the errors above")
         raise typer.Exit(1)
 
 

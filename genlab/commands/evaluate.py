@@ -6,14 +6,14 @@ With ``--json`` only the JSON document goes to stdout; progress, notes and warni
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import sys
 from pathlib import Path
 
 import typer
 
+from genlab.commands import options
 from genlab.errors import UsageError
+from genlab.report.console import console, print_json, results_table, rows_table, stdout
 
 
 def register(app: typer.Typer) -> None:
@@ -29,59 +29,11 @@ def register(app: typer.Typer) -> None:
     app.add_typer(group, name="evaluator")
 
 
-def _consoles():
-    from genlab.cli import console, out
-
-    return console, out
-
-
-def _write_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
-
-
-def load_run_data(config: dict, data_dir: Path | None = None):
-    """``(data, full_splits)`` of a run: its training images (``limit`` applied) and all of them.
-
-    The data directory is ``--data-dir`` when given; otherwise the default search, then the
-    directory the run's data was read from (``data_source`` in its config).
-    """
-    from genlab.data.loading import LoadedData, is_folder_argument, load
-    from genlab.errors import DataError
-
-    dataset = config["dataset"]
-    shape = tuple(config["image_shape"]) if is_folder_argument(dataset) else None
-    source = config.get("data_source") or None
-    if source and not Path(source).is_dir():
-        source = None
-    candidates = [str(data_dir)] if data_dir else list(dict.fromkeys((None, source)))
-    error = None
-    for candidate in candidates:
-        try:
-            with contextlib.redirect_stdout(sys.stderr):  # the loader prints skipped files
-                data = load(dataset, candidate, image_shape=shape)
-            break
-        except DataError as exc:
-            error = exc
-    else:
-        raise error
-    full = data.splits
-    limit = config.get("limit")
-    if limit:
-        labels = full.train_labels
-        limited = dataclasses.replace(
-            full,
-            train_images=full.train_images[:limit],
-            train_labels=None if labels is None else labels[:limit],
-        )
-        data = LoadedData(name=data.name, splits=limited, image_shape=data.image_shape)
-    return data, full
-
-
 def evaluate_cmd(
     run_dir: Path = typer.Argument(..., help="A finished run directory."),
     n: int = typer.Option(10_000, "--n", "-n", help="Samples for the sample metrics."),
-    as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
-    data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    as_json: bool = options.as_json("Print only JSON on stdout."),
+    data_dir: Path = options.data_dir(),
     seed: int = typer.Option(None, "--seed", help="Seed of the sample draws (default: run's)."),
     reference: bool = typer.Option(
         True, "--reference/--no-reference", help="Compute the real-data floors (cached)."
@@ -100,13 +52,12 @@ def evaluate_cmd(
         from genlab.evaluation.inception import check_weights
 
         check_weights()
+    from genlab.data.loading import reload_run_data
     from genlab.evaluation.suite import evaluate_run
-    from genlab.pipeline import load_run_model
+    from genlab.run import load_run_model
 
-    console, out = _consoles()
     run, spec, model = load_run_model(run_dir)
-    config = run.config
-    data, full = load_run_data(config, data_dir)
+    data, full = reload_run_data(run.config, str(data_dir) if data_dir else None)
     kwargs = {} if seed is None else {"seed": seed}
     result = evaluate_run(
         run,
@@ -121,20 +72,10 @@ def evaluate_cmd(
         **kwargs,
     )
     if as_json:
-        _write_json(result)
+        print_json(result)
         return
-    out.print(results_table(result, spec.name, title=f"Metrics of {run.path}"))
+    stdout.print(results_table(result, spec.name, title=f"Metrics of {run.path}"))
     console.print(f"wrote {run / 'metrics.json'}", highlight=False)
-
-
-def results_table(result: dict, label: str, title: str = "Metrics"):
-    """The model's column beside the "real data" floor column (when there are floors)."""
-    from genlab.report.tables import metrics_table
-
-    columns = {label: result}
-    if result.get("reference"):
-        columns["real data"] = result["reference"]
-    return metrics_table(columns, title=f"{title} (evaluator {result.get('evaluator') or 'none'})")
 
 
 def train_cmd(
@@ -143,7 +84,7 @@ def train_cmd(
     ),
     epochs: int = typer.Option(15, "--epochs", "-e", help="Training epochs."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    data_dir: Path = typer.Option(None, "--data-dir", help="Folder holding the dataset files."),
+    data_dir: Path = options.data_dir(),
     image_shape: str = typer.Option(
         None, "--image-shape", help="HxWxC for image folders (default 28x28x1); as for 'run'."
     ),
@@ -166,7 +107,6 @@ def train_cmd(
         train_evaluator,
     )
 
-    console, _ = _consoles()
     shape = parse_image_shape(image_shape)
     with contextlib.redirect_stdout(sys.stderr):
         data = load(dataset, str(data_dir) if data_dir else None, image_shape=shape)
@@ -200,10 +140,10 @@ def train_cmd(
     console.print(f"[green]trained[/] {info.id}: {quality} -> {target}", highlight=False)
 
 
-def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON on stdout.")):
+def list_cmd(as_json: bool = options.as_json()):
     """Show the shipped and locally trained evaluators."""
+    from genlab.evaluation.cache import cache_root
     from genlab.evaluation.evaluator import EvaluatorInfo, shipped_evaluators
-    from genlab.evaluation.features import cache_root
 
     records = [("shipped", p) for p in shipped_evaluators().values()]
     records += [("cache", p) for p in sorted(cache_root().glob("evaluators/*/evaluator.json"))]
@@ -222,14 +162,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON on s
             }
         )
     if as_json:
-        _write_json(rows)
+        print_json(rows)
         return
-    from rich.table import Table
-
-    _, out = _consoles()
-    table = Table(title="Evaluators", title_justify="left")
-    for column in ("id", "dataset", "kind", "test_accuracy", "where"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*[str(row[c]) for c in ("id", "dataset", "kind", "test_accuracy", "where")])
-    out.print(table)
+    columns = ("id", "dataset", "kind", "test_accuracy", "where")
+    stdout.print(rows_table("Evaluators", rows, columns))

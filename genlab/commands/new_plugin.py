@@ -23,10 +23,11 @@ def new_plugin(
     typer.echo(f"created {target}: the model plugin {name!r}")
     for file in files:
         typer.echo(f"  {file}")
+    # The [test] extra brings pytest; "python -m pytest" runs the pytest of this environment.
     typer.echo(
         "next:\n"
-        f"  pip install -e {target}\n"
-        f"  pytest {target}/tests\n"
+        f"  python -m pip install -e '{target}[test]'\n"
+        f"  python -m pytest {target}/tests\n"
         f"  genlab run {name} --dataset fashion --epochs 1 --out runs/{name}"
     )
 

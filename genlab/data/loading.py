@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,16 +59,51 @@ def load(dataset: str, data_dir: str | None = None, image_shape=None, limit=None
                 "image folders only"
             )
     if limit is not None:
-        splits = splits.head(limit) if hasattr(splits, "head") else _head(splits, limit)
+        splits = first_train_images(splits, limit)
     return LoadedData(name=name, splits=splits, image_shape=shape)
 
 
-def _head(splits, limit: int):
-    import dataclasses
-
+def first_train_images(splits, limit: int):
+    """``splits`` with only the first ``limit`` training images (what ``--limit`` trains on)."""
     labels = splits.train_labels
     return dataclasses.replace(
         splits,
         train_images=splits.train_images[:limit],
         train_labels=None if labels is None else labels[:limit],
     )
+
+
+def reload_run_data(config: dict, data_dir: str | None = None):
+    """``(data, full_splits)`` of a finished run from its ``config.json`` values: the images it
+    trained on (``limit`` applied) and the whole dataset (for the real-data floors).
+
+    The data directory is ``data_dir`` when given; otherwise the one the run was given, the
+    default search, then the directory its data was read from (``data_source``).
+    """
+    import contextlib
+
+    from genlab.errors import DataError
+
+    dataset = config["dataset"]
+    shape = tuple(config["image_shape"]) if is_folder_argument(dataset) else None
+    if data_dir:
+        candidates = [str(data_dir)]
+    else:
+        source = config.get("data_source") or None
+        source = source if source and Path(source).is_dir() else None
+        candidates = list(dict.fromkeys((config.get("data_dir"), None, source)))
+    error = None
+    for candidate in candidates:
+        try:
+            with contextlib.redirect_stdout(sys.stderr):  # only the JSON may reach stdout
+                data = load(dataset, candidate, image_shape=shape)
+            break
+        except DataError as exc:
+            error = exc
+    else:
+        raise error
+    full = data.splits
+    if config.get("limit"):
+        limited = first_train_images(full, config["limit"])
+        data = LoadedData(name=data.name, splits=limited, image_shape=data.image_shape)
+    return data, full

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.errors import DataError
+from genlab.evaluation.cache import cache_root, content_hash
 
 #: Bumped whenever the architecture or the training recipe changes; part of every evaluator id.
 ARCH_VERSION = "1"
@@ -232,8 +233,6 @@ def slug(dataset: str) -> str:
 
 def cached_evaluator_dir(dataset: str, splits) -> Path:
     """``<cache>/evaluators/<dataset>-<hash of the training data>``."""
-    from genlab.evaluation.features import cache_root, content_hash
-
     digest = content_hash(splits.train_images, splits.train_labels, splits.test_images)
     return cache_root() / "evaluators" / f"{slug(dataset)}-{digest[:12]}"
 
@@ -273,8 +272,6 @@ def train_evaluator(splits, dataset: str, *, epochs: int = 15, seed: int = 0, lo
     """
     import keras
     import tensorflow as tf
-
-    from genlab.evaluation.features import content_hash
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()

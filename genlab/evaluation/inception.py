@@ -9,7 +9,6 @@ mapped to [-1, 1] as Inception-v3 expects; features are the 2048-d average-poole
 
 from __future__ import annotations
 
-import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -77,17 +76,10 @@ def features(images, network, size: int = INPUT_SIZE, batch_size: int = BATCH_SI
 def inception_fid(samples, test_images) -> float:
     """FID between samples and the test split in Inception-v3 pool space."""
     from genlab.evaluation import stats
-    from genlab.evaluation.features import cache_root, content_hash
+    from genlab.evaluation.cache import cached_array, content_hash
 
-    path = check_weights()
-    network = build_network(str(path))
-    cached = cache_root() / "features" / f"inception-{content_hash(test_images)[:20]}.npy"
-    if cached.exists():
-        real = np.load(cached, allow_pickle=False)
-    else:
-        from genlab.runs import save_npy
-
-        real = features(test_images, network)
-        with contextlib.suppress(OSError):  # the cache is an optimisation only
-            save_npy(cached, real)
+    network = build_network(str(check_weights()))
+    real = cached_array(
+        f"inception-{content_hash(test_images)[:20]}", lambda: features(test_images, network)
+    )
     return stats.fid(real, features(samples, network))

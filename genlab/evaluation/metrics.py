@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from genlab.evaluation import image_metrics, stats
-from genlab.evaluation.suite import NotApplicable
+from genlab.evaluation.context import NotApplicable
 
 #: k of the k-NN balls: 3 for precision/recall (Kynkäänniemi et al.), 5 for density/coverage
 #: (Naeem et al.), as in the papers.
@@ -105,14 +105,12 @@ def kl_to_real(ctx) -> dict:
 
 def memorization_ratio(ctx) -> dict:
     """:func:`stats.memorization`, with the test-to-train distances read from the cache."""
-    d_test = ctx.test_to_train_distances
-    d_fake = stats._nearest_distances(ctx.sample_features, ctx.train_features)
-    threshold = float(np.median(d_test))
-    return {
-        "memorization_ratio": float(np.mean(d_fake < threshold)),
-        "median_fake_to_train": float(np.median(d_fake)),
-        "median_test_to_train": threshold,
-    }
+    return stats.memorization(
+        ctx.train_features,
+        ctx.test_features,
+        ctx.sample_features,
+        test_to_train=ctx.test_to_train_distances,
+    )
 
 
 # -- reconstruction --------------------------------------------------------------------------
@@ -131,8 +129,7 @@ def ssim(ctx) -> dict:
 def denoise_psnr_gain(ctx) -> dict:
     """PSNR of the reconstruction of a corrupted image minus PSNR of the corrupted image.
 
-    Applies to models with a ``corrupt(x, seed)`` method, or whose config has a positive
-    ``noise_std`` (additive Gaussian noise in the model's range, clipped to it).
+    Applies to models whose :meth:`~genlab.GenerativeModel.corrupt` changes images.
     """
     noisy = ctx.corrupted
     denoised = ctx.unscale(ctx.predict(ctx.model.reconstruct, noisy))
@@ -155,11 +152,12 @@ def code_near_zero_fraction(ctx) -> dict:
 
 
 # -- likelihood ------------------------------------------------------------------------------
-def _method(ctx, name: str):
-    method = getattr(ctx.model, name, None)
-    if not callable(method):
-        raise NotApplicable(f"{type(ctx.model).__name__} has no {name}()")
-    return method
+def _optional(method, *args):
+    """Call one of the optional :class:`~genlab.GenerativeModel` methods; n/a if not there."""
+    try:
+        return method(*args)
+    except NotImplementedError as exc:
+        raise NotApplicable(str(exc)) from None
 
 
 def _recon_kl(terms) -> tuple[np.ndarray, np.ndarray]:
@@ -171,11 +169,10 @@ def _recon_kl(terms) -> tuple[np.ndarray, np.ndarray]:
 def elbo(ctx) -> dict:
     """Test-split ELBO in nats per image, ``-(reconstruction + KL)``, with both terms.
 
-    Uses the model's ``elbo_terms(x)`` on model-range images, returning per-image
-    reconstruction and KL terms in nats (as a ``{"recon", "kl"}`` dict or a pair).
+    Uses the model's :meth:`~genlab.GenerativeModel.elbo_terms` on model-range images:
+    per-image reconstruction and KL terms in nats (a ``{"recon", "kl"}`` dict or a pair).
     """
-    terms = _method(ctx, "elbo_terms")
-    parts = [_recon_kl(terms(batch)) for batch in ctx.test_batches(500)]
+    parts = [_recon_kl(_optional(ctx.model.elbo_terms, b)) for b in ctx.test_batches(500)]
     recon = np.concatenate([r for r, _ in parts])
     kl = np.concatenate([k for _, k in parts])
     return {
@@ -187,11 +184,15 @@ def elbo(ctx) -> dict:
 
 def iw_log_likelihood(ctx) -> dict:
     """Importance-weighted log-likelihood bound (Burda et al.) on the first test images."""
-    estimate = _method(ctx, "log_likelihood_iw")
     k = int(ctx.options.get("iw_k", IW_K))
     images = int(ctx.options.get("iw_images", IW_IMAGES))
     batches = ctx.test_batches(max(1, 5000 // k), limit=images)
-    values = np.concatenate([np.asarray(estimate(b, k), np.float64).reshape(-1) for b in batches])
+    values = np.concatenate(
+        [
+            np.asarray(_optional(ctx.model.log_likelihood_iw, b, k), np.float64).reshape(-1)
+            for b in batches
+        ]
+    )
     return {"iw_log_likelihood": float(values.mean()), "iw_k": k, "iw_images": len(values)}
 
 
@@ -234,3 +235,10 @@ def peak_rss_mb(ctx) -> dict:
     if not peaks:
         raise NotApplicable("no memory recorded during training")
     return {"peak_rss_mb": max(peaks)}
+
+
+def inception_fid(ctx) -> dict:
+    """FID in ImageNet Inception-v3 space (``genlab evaluate --inception``, local weights)."""
+    from genlab.evaluation.inception import inception_fid as compute
+
+    return {"inception_fid": compute(ctx.samples, ctx.splits.test_images)}

@@ -242,14 +242,15 @@ def density_coverage(real, fake, k: int = 5) -> tuple[float, float]:
     return hits / (k * fake.shape[0]), float(np.mean(covered))
 
 
-def _nearest_distances(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
+def nearest_distances(queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """Euclidean distance from each query row to its nearest reference row."""
     nearest = np.empty(queries.shape[0], dtype=np.float64)
     for rows, d2 in _sq_dist_blocks(queries, reference):
         nearest[rows] = d2.min(axis=1)
     return np.sqrt(nearest)
 
 
-def memorization(train_feats, test_feats, fake_feats) -> dict[str, float]:
+def memorization(train_feats, test_feats, fake_feats, test_to_train=None) -> dict[str, float]:
     """How much closer generated samples sit to training images than unseen real images do.
 
     ``d_test`` is each test image's distance to its nearest training image; the threshold is its
@@ -257,13 +258,17 @@ def memorization(train_feats, test_feats, fake_feats) -> dict[str, float]:
     image is closer than that threshold: about 0.5 for a model that generalises like held-out
     data, approaching 1.0 for one that reproduces its training set.
 
+    Args:
+        test_to_train: ``d_test`` when already known (it is the same for every model trained on
+            the same images, so the suite caches it).
+
     Returns:
         ``memorization_ratio``, ``median_fake_to_train`` and ``median_test_to_train``.
     """
     train, test = _as_pair(train_feats, test_feats, ("train_feats", "test_feats"))
     _, fake = _as_pair(train, fake_feats, ("train_feats", "fake_feats"))
-    d_test = _nearest_distances(test, train)
-    d_fake = _nearest_distances(fake, train)
+    d_test = nearest_distances(test, train) if test_to_train is None else test_to_train
+    d_fake = nearest_distances(fake, train)
     threshold = float(np.median(d_test))
     return {
         "memorization_ratio": float(np.mean(d_fake < threshold)),

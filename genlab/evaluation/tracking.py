@@ -16,8 +16,8 @@ def fid_tracker(model, spec, data, n: int, seed: int, finalize_images):
     """A function ``(epoch) -> {"fid": value}`` measuring ``n`` samples against the test split."""
     from genlab.data.pipeline import unscale
     from genlab.evaluation import stats
+    from genlab.evaluation.cache import real_features
     from genlab.evaluation.evaluator import find_evaluator
-    from genlab.evaluation.features import real_features
 
     evaluator = find_evaluator(data.name, data.splits)
     if evaluator is None:

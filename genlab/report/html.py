@@ -70,7 +70,7 @@ def summary_table(comparison) -> str:
     for section, keys in comparison.sections:
         rows.append(f'<tr class="section"><td colspan="{width}">{section}</td></tr>')
         for key in keys:
-            arrow = {True: " ↑", False: " ↓"}.get(comparison.directions.get(key), "")
+            arrow = comparison.arrow(key)
             cells = [f"<td>{escape(key)}{arrow}</td>"]
             for model in models:
                 text = comparison.cell(model, key)

@@ -101,7 +101,7 @@ def summary_table(comparison) -> str:
     rows = []
     for _, keys in comparison.sections:
         for key in keys:
-            arrow = {True: " ↑", False: " ↓"}.get(comparison.directions.get(key), "")
+            arrow = comparison.arrow(key)
             cells = [key + arrow]
             for model in models:
                 text = comparison.cell(model, key)

@@ -192,7 +192,6 @@ def metric_bars(comparison) -> bytes | None:
     plt = _plt()
     fig, axes = _grid(plt, len(keys), width=max(3.2, 0.9 * len(models) + 1.2), height=3.2, cols=4)
     for ax, key in zip(axes, keys, strict=True):
-        direction = comparison.directions.get(key)
         for i, model in enumerate(models):
             stat = comparison.stats[model][key]
             if stat["mean"] is None:
@@ -210,8 +209,8 @@ def metric_bars(comparison) -> bytes | None:
         if floor is not None:
             ax.axhline(floor, color="#555", linestyle="--", linewidth=1, label="real data")
             ax.legend(fontsize=7, loc="best")
-        arrow = {True: "\n(higher is better)", False: "\n(lower is better)"}.get(direction, "")
-        ax.set_title(key + arrow, fontsize=9)
+        better = comparison.better(key)
+        ax.set_title(key + (f"\n({better})" if better else ""), fontsize=9)
         ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -252,9 +251,8 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
             elif run.metrics.get(key) is not None and run.training.get("train_seconds"):
                 x, y = run.training["train_seconds"], run.metrics[key]
                 ax.scatter([x], [y], color=colors[model], label=label, s=40)
-    better = "higher" if comparison.directions[key] else "lower"
     ax.set_xlabel("training time (s, wall clock)")
-    ax.set_ylabel(f"{key} ({better} is better)")
+    ax.set_ylabel(f"{key} ({comparison.better(key)})")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     if per_epoch:

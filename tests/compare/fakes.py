@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 
 from genlab import __version__
-from genlab.compare import Comparison, Plan, collect
+from genlab.comparison.aggregate import Comparison
+from genlab.comparison.execute import collect
+from genlab.comparison.plan import Plan
 from genlab.report.images import save_grid
 from genlab.runs import RunDir, save_npy
 

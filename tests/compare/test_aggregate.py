@@ -7,14 +7,10 @@ import statistics
 
 import pytest
 
-from genlab.compare import (
-    Comparison,
-    Plan,
-    RunResult,
-    best_models,
-    metric_direction,
-    summarize,
-)
+from genlab import HIGHER, LOWER, TOWARD_FLOOR
+from genlab.comparison.aggregate import Comparison, best_models, metric_directions, summarize
+from genlab.comparison.execute import RunResult
+from genlab.comparison.plan import Plan
 from genlab.report.markdown import format_stat
 
 
@@ -48,10 +44,13 @@ def test_format_stat():
     assert format_stat({"mean": None, "std": None, "n": 0}, 2) == "n/a"
 
 
-def test_directions_come_from_the_registry_then_the_table():
-    assert metric_direction("fid") is False
-    assert metric_direction("precision") is True
-    assert metric_direction("something_new") is None
+def test_directions_come_only_from_the_metric_specs():
+    directions = metric_directions()
+    assert directions["fid"] == LOWER
+    assert directions["precision"] == HIGHER
+    assert directions["memorization_ratio"] == TOWARD_FLOOR  # about 0.5 for real data
+    assert directions["kid_std"] is None  # declared, never ranked
+    assert "something_new" not in directions
 
 
 def test_best_respects_direction_ties_and_missing_values():
@@ -60,12 +59,16 @@ def test_best_respects_direction_ties_and_missing_values():
         "b": {"mean": 20.0, "std": 1.0, "n": 3},
         "c": {"mean": None, "std": None, "n": 0},
     }
-    assert best_models(stats, higher_is_better=False) == ["a"]
-    assert best_models(stats, higher_is_better=True) == ["b"]
-    assert best_models(stats, higher_is_better=None) == []
-    assert best_models({**stats, "d": {"mean": 10.0, "std": 0.0, "n": 2}}, False) == ["a", "d"]
-    assert best_models({"a": stats["a"], "c": stats["c"]}, False) == []  # nothing to beat
-    assert best_models({"a": stats["a"], "d": {"mean": 10.0, "std": 0.0, "n": 2}}, True) == []
+    assert best_models(stats, LOWER) == ["a"]
+    assert best_models(stats, HIGHER) == ["b"]
+    assert best_models(stats, None) == []
+    assert best_models({**stats, "d": {"mean": 10.0, "std": 0.0, "n": 2}}, LOWER) == ["a", "d"]
+    assert best_models({"a": stats["a"], "c": stats["c"]}, LOWER) == []  # nothing to beat
+    assert best_models({"a": stats["a"], "d": {"mean": 10.0, "std": 0.0, "n": 2}}, HIGHER) == []
+    # closer to the real-data floor wins, from either side; without a floor nothing is ranked
+    assert best_models(stats, TOWARD_FLOOR, floor=17.0) == ["b"]
+    assert best_models(stats, TOWARD_FLOOR, floor=12.0) == ["a"]
+    assert best_models(stats, TOWARD_FLOOR) == []
 
 
 def _result(model, seed, state="complete", **metrics):

@@ -10,7 +10,9 @@ import pytest
 from rich.console import Console
 
 from genlab import ModelSpec, hookimpl
-from genlab.compare import make_plan, run_comparison, write_reports
+from genlab.comparison.execute import run_comparison
+from genlab.comparison.plan import make_plan
+from genlab.comparison.report import write_reports
 from tests.conftest import registered_plugin
 
 pytest.importorskip("genlab_models.dcgan")

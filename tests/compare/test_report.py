@@ -10,7 +10,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from genlab.compare import write_reports
+from genlab.comparison.report import write_reports
 from tests.compare.fakes import fake_comparison
 
 GAN = {"fid": 40.0, "precision": 0.6, "mse": None}

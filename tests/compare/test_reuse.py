@@ -8,14 +8,13 @@ import numpy as np
 import pytest
 
 from genlab import __version__
-from genlab.compare import (
-    Plan,
+from genlab.comparison.execute import (
     collect,
     config_differences,
     expected_identity,
-    make_plan,
     reuse_decision,
 )
+from genlab.comparison.plan import Plan, make_plan
 from genlab.errors import UnknownNameError, UsageError
 from tests.compare.fakes import HPARAMS, make_run
 
@@ -110,7 +109,7 @@ def test_plan_validates_everything_up_front(tmp_path):
 
 
 def test_reused_runs_are_evaluated_when_their_metrics_do_not_fit(tmp_path):
-    from genlab.compare import _needs_evaluation
+    from genlab.comparison.execute import _needs_evaluation
 
     make_run(tmp_path / "none", "toy", 0)
     make_run(tmp_path / "n500", "toy", 0, metrics={"fid": 3.0, "n": 500})

@@ -38,7 +38,7 @@ def start_workers(out, count=2) -> list[subprocess.Popen]:
         env = {**os.environ, "TF_CONFIG": json.dumps(tf_config)}
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "genlab.cli", *map(str, args)],
+                [sys.executable, "-m", "genlab", *map(str, args)],
                 env=env,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -71,8 +71,8 @@ def test_mid_epoch_checkpoints_sort_after_their_epoch(tmp_path):
 
 def test_model_built_twice_in_one_process_restores(tmp_path):
     """Keras numbers auto-named layers per process; a checkpoint must not depend on that."""
-    from genlab.pipeline import build_model
     from genlab.registry import get_model
+    from genlab.run import build_model
 
     spec = get_model("dcgan")
     first = build_model(spec, spec.config(width=8), (28, 28, 1))

@@ -6,8 +6,8 @@ import keras
 import numpy as np
 
 from genlab.data.pipeline import training_dataset
-from genlab.pipeline import build_model
 from genlab.registry import get_model
+from genlab.run import build_model
 
 
 def _first_losses(images, seed, steps=2):

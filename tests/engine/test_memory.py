@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from genlab import NotApplicable
 from genlab.engine import memory
 from genlab.evaluation import metrics
-from genlab.evaluation.suite import NotApplicable
 
 BIG_MIB = 1200
 

@@ -53,8 +53,7 @@ def test_measuring_is_not_training_time():
 
 def test_negative_track_fid_is_a_config_error():
     from genlab.errors import ConfigError
-    from genlab.pipeline import validate
     from genlab.specs import RunConfig
 
     with pytest.raises(ConfigError, match="--track-fid"):
-        validate(RunConfig(model="dcgan", track_fid=-5))
+        RunConfig(model="dcgan", track_fid=-5).validate()

@@ -47,7 +47,7 @@ def test_json_output_is_only_json_and_matches_metrics_json(dcgan_run):
 def test_table_has_a_real_data_column(dcgan_run):
     from rich.console import Console
 
-    from genlab.commands.evaluate import results_table
+    from genlab.report.console import results_table
 
     metrics = json.loads((dcgan_run / "metrics.json").read_text())
     console = Console(record=True, width=120)

@@ -96,7 +96,7 @@ def test_unlabeled_data_gets_an_autoencoder_evaluator(fashion):
 
 
 def test_cache_root_follows_the_environment(monkeypatch, tmp_path):
-    from genlab.evaluation.features import cache_root
+    from genlab.evaluation.cache import cache_root
 
     monkeypatch.setenv("GENLAB_CACHE_DIR", str(tmp_path / "c"))
     assert cache_root() == tmp_path / "c"

@@ -8,8 +8,8 @@ import pytest
 
 from genlab.config import make_model_config
 from genlab.data.pipeline import scale, training_dataset
-from genlab.pipeline import build_model
 from genlab.registry import get_model
+from genlab.run import build_model
 
 
 @pytest.fixture(scope="session")

@@ -7,8 +7,8 @@ import keras
 import numpy as np
 
 from genlab.engine import checkpoint
-from genlab.pipeline import build_model
 from genlab.registry import get_model
+from genlab.run import build_model
 
 STACKED = {"hidden": "128,64", "code_dim": 16}
 CONV = {"filters": "8,16", "code_dim": 32}

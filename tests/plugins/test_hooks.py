@@ -84,7 +84,7 @@ def cli_with(site, *args):
 
 
 def test_register_datasets_callbacks_and_metrics_in_a_real_run(site, tmp_path):
-    from genlab.pipeline import run_one
+    from genlab.run import run_one
     from genlab.specs import RunConfig
 
     make_distribution(

@@ -191,7 +191,24 @@ def test_autoload_switch(site, monkeypatch, value, loaded):
 
 
 def test_builtin_failures_report_the_genlab_distribution(site, monkeypatch):
-    monkeypatch.setattr("genlab.plugins.BUILTIN_PLUGINS", ("genlab_models.no_such_model",))
+    import importlib
+    from importlib import metadata
+    from types import SimpleNamespace
+
+    from genlab import __version__
+
+    class Broken:  # an entry point of the genlab distribution itself: a built-in
+        name = value = "genlab_models.no_such_model"
+        dist = SimpleNamespace(name="genlab", version=__version__)
+
+        def load(self):
+            return importlib.import_module(self.value)
+
+    real = metadata.entry_points
+    monkeypatch.setattr(
+        "genlab.plugins.metadata.entry_points", lambda group: [*real(group=group), Broken()]
+    )
+    monkeypatch.setenv("GENLAB_DISABLE_PLUGIN_AUTOLOAD", "1")  # built-ins load all the same
     reset_plugin_manager()
     info = get_plugin_manager().infos["genlab_models.no_such_model"]
     assert info.builtin and info.distribution == "genlab" and info.version != "?"

@@ -23,7 +23,11 @@ def package(tmp_path_factory):
     root = tmp_path_factory.mktemp("scaffold")
     result = run_cli("new-plugin", NAME, "--dir", root)
     assert result.returncode == 0, result.stderr
-    assert f"pip install -e {root / f'genlab-{NAME}'}" in result.stdout
+    target = root / f"genlab-{NAME}"
+    # next steps that work in a fresh venv: the [test] extra brings pytest, run by this python
+    assert f"python -m pip install -e '{target}[test]'" in result.stdout
+    assert f"python -m pytest {target}/tests" in result.stdout
+    assert 'pip install -e ".[test]"' in (target / "README.md").read_text()
     return root / f"genlab-{NAME}"
 
 

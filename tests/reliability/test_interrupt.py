@@ -41,7 +41,7 @@ ARGS = [
 
 def _start(out: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "genlab.cli", *ARGS, "--out", str(out)],
+        [sys.executable, "-m", "genlab", *ARGS, "--out", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

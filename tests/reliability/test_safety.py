@@ -25,7 +25,7 @@ def test_no_pickle_anywhere():
 
 
 def test_networks_load_in_safe_mode_only(tmp_path):
-    from genlab.pipeline import load_network
+    from genlab.run import load_network
 
     run = RunDir(tmp_path / "run")
     run.path.mkdir()

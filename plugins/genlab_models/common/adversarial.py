@@ -11,7 +11,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from genlab.model import GenerativeModel
+from genlab import GenerativeModel
 
 
 def _bce(labels, logits):

@@ -14,7 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.model import GenerativeModel
+from genlab import GenerativeModel
 
 
 class AutoencoderModel(GenerativeModel):
@@ -23,7 +23,8 @@ class AutoencoderModel(GenerativeModel):
     Subclasses change training through two hooks, used in :meth:`train_step` only, never in
     :meth:`encode` or :meth:`reconstruct`:
 
-    * :meth:`corrupt` - what the encoder sees instead of the clean batch (denoising);
+    * :meth:`corrupt` - what the encoder sees instead of the clean batch (denoising; the
+      identity by default, from :class:`genlab.GenerativeModel`);
     * :meth:`penalties` - extra loss terms on the code, by name (sparsity).
 
     The loss is always taken against the clean batch. ``train_step`` reports whichever of
@@ -55,10 +56,6 @@ class AutoencoderModel(GenerativeModel):
         )
 
     # -- training hooks ---------------------------------------------------------------------
-    def corrupt(self, x):
-        """The encoder's training input; the clean batch unless a subclass corrupts it."""
-        return x
-
     def penalties(self, code) -> dict:
         """Extra loss terms on a batch of codes, by name; none unless a subclass adds some."""
         return {}

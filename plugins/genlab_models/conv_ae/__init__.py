@@ -1,7 +1,7 @@
 """``conv_ae``: a convolutional autoencoder (strided convolutions down, transposed up)."""
 
 from genlab import RECONSTRUCT, SAMPLE, ModelSpec, hookimpl
-from genlab_models.conv_ae.config import ConvAEConfig
+from genlab_models.common.configs import ConvAEConfig
 
 
 @hookimpl
@@ -16,7 +16,5 @@ def register_models(register):
             output_range=(0.0, 1.0),
             capabilities=frozenset({SAMPLE, RECONSTRUCT}),
             aliases=("conv-ae",),
-            default_epochs=10,
-            default_batch_size=128,
         )
     )

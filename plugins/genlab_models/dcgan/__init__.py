@@ -1,6 +1,6 @@
 """``dcgan``: deep convolutional GAN, the TensorFlow tutorial's recipe."""
 
-from genlab import SAMPLE, ModelSpec, hookimpl
+from genlab import ModelSpec, hookimpl
 from genlab_models.dcgan.config import DCGANConfig
 
 
@@ -13,9 +13,6 @@ def register_models(register):
             family="gan",
             build="genlab_models.dcgan.model:build",
             config=DCGANConfig,
-            output_range=(-1.0, 1.0),
-            capabilities=frozenset({SAMPLE}),
             default_epochs=3,
-            default_batch_size=128,
         )
     )

@@ -16,7 +16,5 @@ def register_models(register):
             output_range=(0.0, 1.0),
             capabilities=frozenset({SAMPLE, RECONSTRUCT}),
             aliases=("denoising-ae",),
-            default_epochs=10,
-            default_batch_size=128,
         )
     )

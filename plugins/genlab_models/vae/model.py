@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from genlab.model import GenerativeModel
+from genlab import GenerativeModel
 from genlab_models.common.networks import conv_decoder, conv_encoder, logits_model
 
 _LOG_2PI = math.log(2.0 * math.pi)

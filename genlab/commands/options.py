@@ -1,0 +1,84 @@
+"""Option definitions shared by the commands that train (``run``, ``compare``, and any command
+that trains runs the same way): one spelling, one meaning, one check (:meth:`RunConfig.validate`).
+
+Each function returns a fresh :func:`typer.Option` to use as a parameter default; ``help`` can be
+reworded where a command gives the option a slightly different role::
+
+    def my_cmd(dataset: str = options.dataset(), epochs: int = options.epochs("Epochs per run.")):
+        ...
+"""
+
+from __future__ import annotations
+
+import typer
+
+
+def dataset(help: str = "Dataset name or a folder of PNG/JPEG images."):
+    return typer.Option("fashion", "--dataset", "-d", help=help)
+
+
+def epochs(help: str = "Epochs (default: the model's)."):
+    return typer.Option(None, "--epochs", "-e", help=help)
+
+
+def batch_size(help: str = "Batch size."):
+    return typer.Option(None, "--batch-size", "-b", help=help)
+
+
+def limit(help: str = "Train on the first N training images."):
+    return typer.Option(None, "--limit", help=help)
+
+
+def out(help: str = "Run directory."):
+    return typer.Option(None, "--out", "-o", help=help)
+
+
+def device(help: str = "auto, cpu or gpu."):
+    return typer.Option("auto", "--device", help=help)
+
+
+def strategy(help: str = "tf.distribute strategy: default, mirrored, multiworker."):
+    return typer.Option("default", "--strategy", help=help)
+
+
+def data_dir(help: str = "Folder holding the dataset files."):
+    return typer.Option(None, "--data-dir", help=help)
+
+
+def evaluate(help: str = "Evaluate after training."):
+    return typer.Option(True, "--eval/--no-eval", help=help)
+
+
+def eval_n(help: str = "Samples for the evaluation."):
+    return typer.Option(10_000, "--eval-n", help=help)
+
+
+def budget_minutes(help: str = "Stop after this much training time."):
+    return typer.Option(None, "--budget-minutes", help=help)
+
+
+def track_fid(
+    help: str = "FID of N samples after every epoch (quality over time; not training time).",
+):
+    return typer.Option(0, "--track-fid", help=help)
+
+
+def as_json(help: str = "Print JSON on stdout."):
+    return typer.Option(False, "--json", help=help)
+
+
+__all__ = [
+    "as_json",
+    "batch_size",
+    "budget_minutes",
+    "data_dir",
+    "dataset",
+    "device",
+    "epochs",
+    "eval_n",
+    "evaluate",
+    "limit",
+    "out",
+    "strategy",
+    "track_fid",
+]

@@ -1,0 +1,90 @@
+"""``genlab run MODEL``: train one model; leave a complete run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from genlab.commands import options
+from genlab.report.console import console, stdout
+
+
+def run_cmd(
+    model: str = typer.Argument(..., help="Model name (see 'genlab list')."),
+    dataset: str = options.dataset(),
+    epochs: int = options.epochs(),
+    batch_size: int = options.batch_size(),
+    lr: float = typer.Option(None, "--lr", help="Learning rate (same as --set lr=X)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed: same seed, same run."),
+    limit: int = options.limit(),
+    out_dir: Path = options.out(),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
+    device: str = options.device(),
+    strategy: str = options.strategy(),
+    overrides: list[str] = typer.Option(None, "--set", help="Model hyperparameter key=value."),
+    data_dir: Path = options.data_dir(),
+    image_shape: str = typer.Option(
+        None, "--image-shape", help="HxWxC for image folders (default 28x28x1)."
+    ),
+    evaluate: bool = options.evaluate(),
+    eval_n: int = options.eval_n(),
+    budget_minutes: float = options.budget_minutes(),
+    track_fid: int = options.track_fid(),
+):
+    """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
+    from genlab.config import parse_assignments
+    from genlab.run import run_one
+    from genlab.specs import RunConfig
+
+    sets = parse_assignments(overrides)
+    if lr is not None:
+        sets["lr"] = lr
+    if image_shape:
+        from genlab.data.loading import parse_image_shape
+
+        parse_image_shape(image_shape)
+    config = RunConfig(
+        model=model,
+        dataset=dataset,
+        epochs=epochs,
+        batch_size=batch_size,
+        seed=seed,
+        limit=limit,
+        out=str(out_dir) if out_dir else None,
+        data_dir=str(data_dir) if data_dir else None,
+        device=device,
+        strategy=strategy,
+        overrides=sets,
+        resume=resume,
+        evaluate=evaluate,
+        eval_samples=eval_n,
+        budget_minutes=budget_minutes,
+        image_shape=image_shape,
+        track_fid=track_fid,
+    )
+    try:
+        summary = run_one(config, console=console)
+    except KeyboardInterrupt:
+        target = config.out or "<run dir>"
+        console.print(
+            f"interrupted: finished epochs are checkpointed; continue with "
+            f"'genlab run {model} --out {target} --resume' (same options)"
+        )
+        raise typer.Exit(130) from None
+    if not summary.get("chief", True):
+        return
+    last = summary["history"][-1] if summary["history"] else {}
+    console.print(
+        f"[green]done[/]: {summary['model']} {summary['epochs']} epochs in "
+        f"{summary['train_seconds']:.1f}s ({last.get('images_per_s', 0):.0f} img/s) -> "
+        f"{summary['run_dir']}"
+    )
+    if summary.get("metrics"):
+        from genlab.report.console import metrics_table
+
+        stdout.print(metrics_table({summary["model"]: summary["metrics"]}))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_cmd)
