@@ -8,7 +8,7 @@ executor ran a job:
 
 - :class:`InProcess`: one job at a time, here (the default);
 - :class:`LocalProcesses`: ``--jobs N`` worker processes (``concurrent.futures`` with the spawn
-  start method), each limited to its share of the CPU threads or given one GPU;
+  start method), each pinned to its share of the CPU cores or given one GPU;
 - :class:`RayTasks`: ``--executor ray``, one Ray task per job on a local or remote cluster.
 
 A job whose run directory holds an unfinished run resumes it, so a job retried after its worker
@@ -154,17 +154,44 @@ def visible_gpus() -> list[str]:
     return [str(i) for i, line in enumerate(text.splitlines()) if line.startswith("GPU ")]
 
 
-def _init_worker(slots, gpus: list[str], threads: int) -> None:
-    """Runs first in each worker process: its share of the threads, or its GPU."""
+def machine_threads() -> int:
+    """The CPU thread-pool size TensorFlow gives a run started here: one per usable core."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def same_numerics_env() -> dict:
+    """Environment that gives a worker's run the thread-pool size of a run started here.
+
+    TensorFlow's CPU kernels split their sums by the number of threads, so a run with another
+    pool size gives other (equally valid) numbers. Workers are limited to their share of the
+    cores by CPU affinity instead, and keep this pool size: their results are bit-identical to
+    the same runs made one after the other in this process.
+    """
+    threads = os.environ.get("TF_NUM_INTRAOP_THREADS") or str(machine_threads())
+    return {"TF_NUM_INTRAOP_THREADS": threads}
+
+
+def core_shares(jobs: int) -> list[list[int]]:
+    """The cores of this machine dealt out to ``jobs`` workers (round robin if fewer cores)."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cores:
+        return [[] for _ in range(jobs)]
+    if jobs >= len(cores):
+        return [[cores[i % len(cores)]] for i in range(jobs)]
+    return [cores[i::jobs] for i in range(jobs)]
+
+
+def _init_worker(slots, gpus: list[str], shares: list[list[int]], env: dict) -> None:
+    """Runs first in each worker process: its GPU, or its share of the CPU cores."""
     slot = slots.get()
+    os.environ.update(env)
     if gpus:
         os.environ["CUDA_VISIBLE_DEVICES"] = gpus[slot % len(gpus)]
         os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")  # GPUs may be shared
-    else:
-        os.environ["CUDA_VISIBLE_DEVICES"] = ""
-    for name in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
-        os.environ[name] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1" if threads < 4 else "2"
+        return
+    os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    if shares[slot] and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, shares[slot])
 
 
 class LocalProcesses:
@@ -172,9 +199,9 @@ class LocalProcesses:
 
     On a machine with GPUs (and ``--device`` not ``cpu``) worker *i* sees GPU *i mod #GPUs*, so
     ``--jobs`` equal to the number of GPUs is one run per GPU and more jobs share them; without
-    GPUs each worker gets ``cores // N`` CPU threads. A worker that dies (killed, out of memory)
-    is replaced and its job started again (it resumes from its last checkpoint), at most
-    ``retries`` times.
+    GPUs each worker is pinned to its share of the cores (see :func:`same_numerics_env`). A
+    worker that dies (killed, out of memory) is replaced and its job started again (it resumes
+    from its last checkpoint), at most ``retries`` times.
     """
 
     name = "local processes"
@@ -183,7 +210,6 @@ class LocalProcesses:
         self.slots = jobs
         self.retries = retries
         self.gpus = [] if device == "cpu" else visible_gpus()
-        self.threads = max(1, (os.cpu_count() or 1) // jobs)
         self._futures: dict = {}
         self._attempts: dict[str, int] = {}
         self._pool = None
@@ -200,7 +226,7 @@ class LocalProcesses:
             self.slots,
             mp_context=context,
             initializer=_init_worker,
-            initargs=(slots, self.gpus, self.threads),
+            initargs=(slots, self.gpus, core_shares(self.slots), same_numerics_env()),
         )
 
     @property
@@ -280,7 +306,8 @@ class RayTasks:
             ) from None
         self.ray = ray
         if not ray.is_initialized():
-            ray.init(address=address, log_to_driver=False, include_dashboard=False)
+            local = {} if address else {"include_dashboard": False}
+            ray.init(address=address, log_to_driver=False, **local)
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0)) if device != "cpu" else 0
         cpus = int(resources.get("CPU", 1))
@@ -291,7 +318,6 @@ class RayTasks:
             options["num_cpus"] = 1
         else:
             options["num_cpus"] = max(1, cpus // self.slots)
-        self.threads = int(options["num_cpus"])
         self._remote = ray.remote(**options)(execute)
         self._refs: dict = {}
 
@@ -300,9 +326,12 @@ class RayTasks:
         return len(self._refs)
 
     def submit(self, job: Job) -> None:
-        env = {"TF_NUM_INTRAOP_THREADS": self.threads, "OMP_NUM_THREADS": self.threads}
+        env = same_numerics_env()
         # Other nodes do not share this working directory: absolute paths only.
-        config = dataclasses.replace(job.config, out=str(Path(job.config.out).resolve()))
+        paths = {"out": str(Path(job.config.out).resolve())}
+        if job.config.data_dir:
+            paths["data_dir"] = str(Path(job.config.data_dir).resolve())
+        config = dataclasses.replace(job.config, **paths)
         job = dataclasses.replace(job, config=config, env={**env, **job.env})
         self._refs[self._remote.remote(job)] = job
 

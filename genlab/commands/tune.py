@@ -1,0 +1,230 @@
+"""``genlab tune MODEL --trials K``: hyperparameter search for one model, resumable.
+
+Also defines the options that choose how many runs train at once and where (``--jobs``,
+``--executor``, ``--address``) and the search sampler, shared with ``genlab compare``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import shlex
+import sys
+from pathlib import Path
+
+import typer
+
+from genlab.commands import options
+from genlab.report.console import console, error, print_json, stdout
+
+
+# -- options shared with compare ----------------------------------------------------------------
+def jobs_option():
+    return typer.Option(
+        1, "--jobs", "-j", help="Runs at a time: local worker processes, or Ray tasks."
+    )
+
+
+def executor_option():
+    return typer.Option(
+        "local", "--executor", help="local (this machine) or ray (a Ray cluster, genlab[ray])."
+    )
+
+
+def address_option():
+    return typer.Option(None, "--address", help="Ray cluster to join (default: start one here).")
+
+
+def sampler_option():
+    return typer.Option(
+        "random", "--sampler", help="random (Lucic et al. 2018) or tpe (Optuna's TPE)."
+    )
+
+
+def make_executor(executor: str, jobs: int, address: str | None, device: str):
+    from genlab.search.executors import make_executor as make
+
+    return make(executor, jobs, address, device)
+
+
+# -- tune -------------------------------------------------------------------------------------
+def tune_cmd(
+    model: str = typer.Argument(..., help="Model name (see 'genlab list')."),
+    trials: int = typer.Option(20, "--trials", help="Trials; the first is the model's defaults."),
+    dataset: str = options.dataset(),
+    epochs: int = options.epochs("Epochs per trial (default 5; a cap with --budget-minutes)."),
+    budget_minutes: float = options.budget_minutes("Wall-clock training minutes per trial."),
+    seeds: int = typer.Option(
+        0,
+        "--seeds",
+        help="Then train the best configuration with seeds 0..N-1, evaluated on the test split.",
+    ),
+    limit: int = options.limit("Train on the first N training images (never validation ones)."),
+    batch_size: int = options.batch_size(),
+    out_dir: Path = options.out("Search directory (default tuning/<model>-<data>-<time>)."),
+    eval_n: int = options.eval_n("Samples per validation FID (and per final evaluation)."),
+    data_dir: Path = options.data_dir(),
+    device: str = options.device(),
+    sampler: str = sampler_option(),
+    jobs: int = jobs_option(),
+    executor: str = executor_option(),
+    address: str = address_option(),
+    as_json: bool = options.as_json("Print every trial and the best config as JSON on stdout."),
+):
+    """Search MODEL's hyperparameters: K trials scored by validation FID; rerun to continue."""
+    from genlab.comparison.plan import make_plan
+    from genlab.errors import UsageError
+    from genlab.search.study import SearchOptions
+
+    plan = make_plan(
+        [model],
+        seeds=max(seeds, 1),
+        out=out_dir or Path("."),
+        dataset=dataset,
+        epochs=epochs,
+        budget_minutes=budget_minutes,
+        limit=limit,
+        batch_size=batch_size,
+        eval_samples=eval_n,
+        data_dir=str(data_dir) if data_dir else None,
+        device=device,
+    )
+    name = plan.models[0]
+    if out_dir is None:
+        stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        plan.out = Path("tuning") / f"{name}-{Path(plan.dataset).name}-{stamp}"
+    if seeds < 0:
+        raise UsageError(f"--seeds must be 0 (search only) or more, got {seeds}")
+    plan.seeds = list(range(seeds))
+    search_options = SearchOptions(
+        trials, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
+    )
+    search_options = _with(search_options, eval_samples=eval_n, sampler=sampler)
+    search_options.check()
+    plan.command = _command_line(name, plan, search_options, jobs, executor, address)
+    runner = make_executor(executor, jobs, address, device)
+    console.print(
+        f"tuning {name} on {plan.dataset}: {trials} trials, {search_options.budget_text()} "
+        f"-> {plan.out}",
+        highlight=False,
+    )
+    quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
+    try:
+        with quiet:
+            result = _tune(name, plan, search_options, runner)
+    except KeyboardInterrupt:
+        console.print(
+            f"interrupted: finished trials are kept; continue with '{plan.command}' (the "
+            "interrupted trial resumes from its last checkpoint)",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+    search = result["search"]
+    if as_json:
+        print_json(result)
+    else:
+        stdout.print(trials_table(search))
+    best = search["best"]
+    if best is None:
+        error("no trial finished; see the errors above")
+        raise typer.Exit(1)
+    console.print(
+        f"best: trial {best['trial']}, validation FID {best['fid']:.2f} "
+        f"({_params_text(best['params'])}); search: {plan.out / 'search.json'}",
+        highlight=False,
+    )
+
+
+def _with(options, **changes):
+    import dataclasses
+
+    return dataclasses.replace(options, **changes)
+
+
+def _tune(name, plan, search_options, runner) -> dict:
+    """The search (in ``plan.out``), then the best configuration on ``plan.seeds``."""
+    from genlab.comparison.search import SearchPlan, SearchSummary, comparison_json
+    from genlab.runs import atomic_write_json
+    from genlab.search.study import run_searches
+
+    def say(text):
+        console.print(text, highlight=False, soft_wrap=True)
+
+    searches = run_searches([name], {name: plan.out}, search_options, runner, say)
+    summary = SearchSummary(search_options, searches)
+    result = {"search": summary.to_json()["models"][name], "options": summary.to_json()["options"]}
+    atomic_write_json(plan.out / "search.json", result)
+    best = searches[name].best
+    if plan.seeds and best is not None:
+        from genlab.comparison.report import write_reports
+        from genlab.comparison.search import run_with_executor
+
+        final = SearchPlan(**_plan_fields(plan), hparams={name: dict(best.params)})
+        comparison = run_with_executor(final, runner, console)
+        comparison.search = summary
+        atomic_write_json(plan.out / "comparison.json", comparison_json(comparison))
+        reports = write_reports(comparison)
+        result["final"] = {
+            "aggregate": comparison.to_json()["aggregate"][name],
+            "runs": [r.run_dir for r in comparison.results],
+            "report": {k: str(v) for k, v in reports.items()},
+        }
+    return result
+
+
+def _plan_fields(plan) -> dict:
+    import dataclasses
+
+    from genlab.comparison.plan import Plan
+
+    return {f.name: getattr(plan, f.name) for f in dataclasses.fields(Plan)}
+
+
+def trials_table(search: dict):
+    from rich.table import Table
+
+    table = Table(title=f"{search['model']}: {len(search['trials'])} trials", title_justify="left")
+    for column in ("trial", "state", "validation FID", "train s", "hyperparameters"):
+        table.add_column(column, justify="left" if column == "hyperparameters" else "right")
+    best = (search.get("best") or {}).get("trial")
+    for t in search["trials"]:
+        fid = "" if t["fid"] is None else f"{t['fid']:.2f}"
+        fid = f"[bold green]{fid}[/]" if t["number"] == best else fid
+        state = t["state"] if t["state"] == "complete" else f"[red]{t['state']}[/]"
+        seconds = "" if t["train_seconds"] is None else f"{t['train_seconds']:.0f}"
+        table.add_row(str(t["number"]), state, fid, seconds, _params_text(t["params"]))
+    return table
+
+
+def _params_text(params: dict) -> str:
+    if not params:
+        return "defaults"
+    return ", ".join(
+        f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in params.items()
+    )
+
+
+def _command_line(name, plan, search, jobs, executor, address) -> str:
+    args = ["genlab", "tune", name, "--trials", str(search.trials), "--dataset", plan.dataset]
+    for flag, value in (
+        ("--epochs", search.epochs),
+        ("--budget-minutes", search.budget_minutes),
+        ("--limit", search.limit),
+        ("--batch-size", search.batch_size),
+        ("--data-dir", search.data_dir),
+        ("--seeds", len(plan.seeds) or None),
+        ("--jobs", jobs if jobs > 1 else None),
+        ("--address", address),
+    ):
+        if value is not None:
+            args += [flag, str(value)]
+    args += ["--eval-n", str(search.eval_samples)]
+    if search.sampler != "random":
+        args += ["--sampler", search.sampler]
+    if executor != "local":
+        args += ["--executor", executor]
+    return shlex.join([*args, "--out", str(plan.out)])
+
+
+def register(app: typer.Typer) -> None:
+    app.command("tune")(tune_cmd)

@@ -1,0 +1,148 @@
+"""One run function, three executors: the same runs give the same numbers whichever executor
+made them, and a worker killed mid-run is replaced and its run resumed, not restarted."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from genlab.search.executors import InProcess, Job, LocalProcesses, run_jobs
+from genlab.specs import RunConfig
+
+pytestmark = pytest.mark.slow
+
+#: Tiny runs: 512 real images, one epoch, 500 samples per evaluation.
+SMALL = dict(dataset="fashion", epochs=1, limit=512, batch_size=64, eval_samples=500, grids=False)
+#: Keys of metrics.json that time or size the machine, not the model.
+MACHINE_KEYS = {"eval_seconds", "images_per_s", "train_seconds", "peak_rss_mb", "peak_memory_mb"}
+
+
+def _jobs(root: Path) -> list[Job]:
+    return [
+        Job(f"{m}-s{s}", RunConfig(m, seed=s, out=str(root / f"{m}-s{s}"), **SMALL), 500)
+        for m, s in (("stacked_ae", 0), ("vae", 1))
+    ]
+
+
+def _numbers(run_dir: Path) -> dict:
+    """What must be identical between executors: metrics, validation FID, final weights."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    numbers = {k: v for k, v in metrics.items() if k not in MACHINE_KEYS}
+    numbers["validation"] = json.loads((run_dir / "validation.json").read_text())["fid"]
+    with np.load(run_dir / "model.npz") as npz:
+        numbers["weights"] = {k: npz[k].tobytes() for k in npz.files}
+    return numbers
+
+
+def _assert_same_runs(results: dict, root: Path, reference: dict) -> None:
+    assert {k: r["state"] for k, r in results.items()} == {k: "complete" for k in reference}
+    for key, numbers in reference.items():
+        other = _numbers(root / key)
+        assert other.keys() == numbers.keys()
+        for name in numbers:
+            assert other[name] == numbers[name], f"{key}: {name} differs"
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory):
+    """The jobs run one after the other in this process: the reference numbers."""
+    root = tmp_path_factory.mktemp("sequential")
+    results = run_jobs(InProcess(), _jobs(root))
+    assert all(r["state"] == "complete" for r in results.values()), results
+    numbers = {key: _numbers(root / key) for key in results}
+    assert numbers["vae-s1"]["fid"] > 0 and numbers["stacked_ae-s0"]["validation"] > 0
+    return numbers
+
+
+def test_local_processes_match_the_sequential_path(sequential, tmp_path):
+    executor = LocalProcesses(2, device="cpu")
+    started = []
+    results = run_jobs(executor, _jobs(tmp_path), on_done=lambda job, r: started.append(r))
+    _assert_same_runs(results, tmp_path, sequential)
+    pids = {json.loads((tmp_path / ".workers" / f"{k}.json").read_text())["pid"] for k in results}
+    assert os.getpid() not in pids  # made in worker processes, not here
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()
+
+
+def test_ray_tasks_match_the_sequential_path(sequential, local_ray, tmp_path):
+    from genlab.search.executors import RayTasks
+
+    results = run_jobs(RayTasks(jobs=2, device="cpu"), _jobs(tmp_path))
+    _assert_same_runs(results, tmp_path, sequential)
+
+
+# -- lost workers -----------------------------------------------------------------------------
+def _long_job(root: Path) -> Job:
+    """A DCGAN run long enough to be killed after its first epoch (3 epochs of 1,024 images)."""
+    config = RunConfig(
+        "dcgan",
+        epochs=3,
+        limit=1024,
+        batch_size=64,
+        overrides={"width": 16},
+        evaluate=False,
+        grids=False,
+        out=str(root / "dcgan"),
+    )
+    return Job("dcgan", config)
+
+
+def _kill_after_first_epoch(run_dir: Path, timeout: float = 300) -> str:
+    """SIGKILL the process running ``run_dir`` once its first epoch is saved; that epoch's row."""
+    worker = run_dir.parent / ".workers" / f"{run_dir.name}.json"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        history = run_dir / "history.jsonl"
+        if worker.exists() and list((run_dir / "checkpoints").glob("ckpt-*.npz")):
+            rows = history.read_text().splitlines() if history.exists() else []
+            if rows:
+                os.kill(json.loads(worker.read_text())["pid"], signal.SIGKILL)
+                return rows[0]
+        time.sleep(0.05)
+    raise AssertionError(f"{run_dir} never finished an epoch")
+
+
+def _assert_resumed(result: dict, run_dir: Path, first_row: str) -> None:
+    assert result["state"] == "complete", result
+    assert result["attempt"] == 2
+    rows = (run_dir / "history.jsonl").read_text().splitlines()
+    assert [json.loads(r)["epoch"] for r in rows] == [1, 2, 3]
+    # Epoch 1 was kept from the killed attempt: a restart from scratch would have rewritten it.
+    assert rows[0] == first_row
+
+
+def test_killed_local_worker_is_replaced_and_its_run_resumed(tmp_path):
+    executor = LocalProcesses(2, device="cpu")
+    job = _long_job(tmp_path)
+    executor.submit(job)
+    first_row = _kill_after_first_epoch(Path(job.config.out))
+    finished = []
+    while executor.pending:
+        finished += executor.wait()
+    executor.close()
+    _assert_resumed(finished[0][1], Path(job.config.out), first_row)
+
+
+def test_killed_ray_worker_is_retried_and_its_run_resumed(local_ray, tmp_path):
+    from genlab.search.executors import RayTasks
+
+    executor = RayTasks(jobs=1, device="cpu")
+    job = _long_job(tmp_path)
+    executor.submit(job)
+    first_row = _kill_after_first_epoch(Path(job.config.out))
+    [(_, result)] = executor.wait()
+    executor.close()
+    _assert_resumed(result, Path(job.config.out), first_row)
