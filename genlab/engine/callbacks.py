@@ -16,23 +16,55 @@ def _floats(logs) -> dict[str, float]:
     return {k: float(v) for k, v in (logs or {}).items()}
 
 
+#: A loss has diverged when its magnitude passes this many times its first value (floored at 1).
+GROWTH_LIMIT = 1000.0
+
+
+def divergence(first: float, value: float) -> str | None:
+    """Why a loss that started at ``first`` and now reads ``value`` has diverged, or None.
+
+    The rule (docs/reliability.md): non-finite, or ``|value| > GROWTH_LIMIT * max(1, |first|)``.
+    The floor of 1 keeps losses that start near zero (a KL term, a sparsity penalty) from
+    tripping it as they grow to their normal size.
+    """
+    if not math.isfinite(value):
+        return "became non-finite"
+    limit = GROWTH_LIMIT * max(1.0, abs(first))
+    if abs(value) > limit:
+        return f"grew to {value:.3g}, past {GROWTH_LIMIT:g} x its first value {first:.3g}"
+    return None
+
+
 class DivergenceGuard(keras.callbacks.Callback):
-    """Stops training at the first non-finite loss and remembers where it happened."""
+    """Stops training when a loss diverges (see :func:`divergence`) and remembers where.
+
+    The first value of each loss is the one logged after the run's (or the resumed run's) first
+    step: computed before that step's update, it cannot be a blow-up yet.
+    """
 
     def __init__(self):
         super().__init__()
         self.where: tuple[int, int, str] | None = None
+        self.reason = ""
+        self.first: dict[str, float] = {}
         self.epoch = 0
+        self.offset = 0  # steps of the current epoch done before this fit call
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.offset = 0
 
     def on_train_batch_end(self, batch, logs=None):
         if self.where is not None:
             return
         for name, value in _floats(logs).items():
-            if not math.isfinite(value):
-                self.where = (self.epoch + 1, batch + 1, name)
+            first = self.first.setdefault(name, value)
+            reason = divergence(first, value)
+            if reason is not None:
+                self.where = (self.epoch + 1, self.offset + batch + 1, name)
+                self.reason = reason
                 self.model.stop_training = True
                 return
 
@@ -49,83 +81,6 @@ class TimeBudget(keras.callbacks.Callback):
         if time.perf_counter() >= self.deadline:
             self.exhausted = True
             self.model.stop_training = True
-
-
-class Progress(keras.callbacks.Callback):
-    """A rich progress bar over all remaining steps, with ETA and live losses.
-
-    It spans several ``fit`` calls (a resumed partial epoch, then the rest): the trainer
-    calls :meth:`close` at the very end.
-    """
-
-    def __init__(
-        self, console, total_steps: int, epochs: int, title: str, budget_s: float | None = None
-    ):
-        super().__init__()
-        self.console = console
-        self.budget_s = budget_s  # with a time budget the bar measures seconds, not steps
-        self.total = round(budget_s) if budget_s else total_steps
-        self.epochs = epochs
-        self._t0 = time.perf_counter()
-        self.title = title
-        self.progress = None
-        self.task = None
-        self.done_before = 0
-        self.in_epoch = 0
-        self._last = 0.0
-
-    def on_train_begin(self, logs=None):
-        if self.progress is not None:
-            return
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.progress = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TextColumn("eta"),
-            TimeRemainingColumn(),
-            TextColumn("{task.fields[losses]}"),
-            console=self.console,
-        )
-        self.task = self.progress.add_task(self.title, total=self.total, losses="")
-        self.progress.start()
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.in_epoch = 0
-        of = "" if self.budget_s else f"/{self.epochs}"
-        self.progress.update(self.task, description=f"{self.title} epoch {epoch + 1}{of}")
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.in_epoch = batch + 1
-        now = time.perf_counter()
-        if now - self._last > 0.25:
-            self._last = now
-            losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
-            self.progress.update(self.task, completed=self._completed(), losses=losses)
-
-    def _completed(self):
-        if self.budget_s:
-            return min(self.total, round(time.perf_counter() - self._t0))
-        return self.done_before + self.in_epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.done_before += self.in_epoch
-        self.in_epoch = 0
-        losses = "  ".join(f"{k} {v:.4g}" for k, v in _floats(logs).items())
-        self.progress.update(self.task, completed=self._completed(), losses=losses)
-
-    def close(self):
-        if self.progress is not None:
-            self.progress.stop()
 
 
 class RestoreTrackers(keras.callbacks.Callback):

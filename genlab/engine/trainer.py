@@ -17,10 +17,10 @@ from genlab.engine import checkpoint
 from genlab.engine.callbacks import (
     DivergenceGuard,
     EpochRecorder,
-    Progress,
     RestoreTrackers,
     TimeBudget,
 )
+from genlab.engine.progress import progress_callback
 from genlab.errors import ConfigError
 
 
@@ -29,6 +29,7 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     start: tuple[int, int] = (0, 0)
     diverged: tuple[int, int, str] | None = None
+    diverged_reason: str = ""  # e.g. "became non-finite"; see callbacks.divergence
     budget_exhausted: bool = False
     average: object = None  # the WeightAverage, when the run keeps one
 
@@ -180,9 +181,15 @@ def train(
     )
     progress = None
     if options.show_progress and console is not None and plan.is_chief:
-        total = steps * (epochs - start_epoch) - start_step
-        remaining = time_budget_s - elapsed if time_budget_s else None
-        progress = Progress(console, total, epochs, title=run.path.name, budget_s=remaining)
+        progress = progress_callback(
+            console,
+            steps=steps,
+            epochs=epochs,
+            start=(start_epoch, start_step),
+            batch_size=global_batch,
+            title=run.path.name,
+            budget_s=time_budget_s - elapsed if time_budget_s else None,
+        )
     cbs = [
         guard,
         *([progress] if progress else []),
@@ -192,7 +199,7 @@ def train(
     ]
 
     def fit(first_epoch, skip, last_epoch, n_steps, extra=()):
-        recorder.offset = skip
+        recorder.offset = guard.offset = skip
         data = training_dataset(
             images_uint8, global_batch, options.value_range, options.seed, first_epoch, last_epoch
         )
@@ -232,6 +239,7 @@ def train(
         if writer is not None:
             writer.close()
     result.diverged = guard.where
+    result.diverged_reason = guard.reason
     result.budget_exhausted = bool(budget and budget.exhausted)
     if average is not None and result.diverged is None:
         average.copy_to_networks()
