@@ -175,15 +175,14 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         raise
     if result.diverged:
         epoch, step, loss = result.diverged
-        run.set_status("diverged", epoch=epoch, step=step, loss=loss)
+        reason = result.diverged_reason or "became non-finite"
+        message = f"training diverged: {loss} {reason} at epoch {epoch}, step {step}"
+        run.set_status("diverged", epoch=epoch, step=step, loss=loss, error=message)
         from genlab.engine.checkpoint import list_checkpoints
 
         kept = list_checkpoints(run.checkpoints)
         where = f"the last good checkpoint is {kept[-1]}" if kept else "no epoch had finished"
-        raise DivergenceError(
-            f"training diverged: {loss} became non-finite at epoch {epoch}, step {step}; "
-            f"{where}; try a lower --lr"
-        )
+        raise DivergenceError(f"{message}; {where}; try a lower --lr")
     if not placement.is_chief:
         # Reading the state is a collective op: finish as the chief does, minus the evaluation.
         no_eval = dataclasses.replace(config, evaluate=False)
