@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import re
 from pathlib import Path
@@ -35,10 +36,55 @@ def test_no_documented_hook_is_stale():
     assert set(headings) == set(HOOKS)
 
 
+def hook_tests(hook: str, files) -> list[str]:
+    """Test functions that exercise ``hook``: named for it (``register_`` and its noun, as in
+    ``test_register_datasets_callbacks_and_metrics_in_a_real_run``) and implementing it in a
+    plugin of their own (a ``def <hook>(`` in the test, or in a module-level plugin source string
+    of the test file that the test uses)."""
+    noun = hook.removeprefix("register_")
+    found = []
+    for path in files:
+        source = path.read_text()
+        tree = ast.parse(source)
+        strings = {
+            target.id: node.value.value
+            for node in tree.body
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
+            for target in node.targets
+            if isinstance(target, ast.Name) and isinstance(node.value.value, str)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            code = ast.get_source_segment(source, node) or ""
+            code += "".join(text for name, text in strings.items() if name in names)
+            if re.search(rf"register_\w*{noun}", node.name) and f"def {hook}(" in code:
+                found.append(f"{path.name}::{node.name}")
+    return found
+
+
+TEST_FILES = [p for p in (ROOT / "tests").rglob("test_*.py") if p.name != "test_docs.py"]
+
+
 @pytest.mark.parametrize("hook", sorted(HOOKS))
 def test_hook_has_a_test(hook):
-    tests = [p for p in (ROOT / "tests").rglob("test_*.py") if p.name != "test_docs.py"]
-    assert any(hook in p.read_text() for p in tests), f"no test mentions {hook}"
+    assert hook_tests(hook, TEST_FILES), f"no test_register_..{hook[9:]}.. implements {hook}"
+
+
+def test_a_hook_without_a_test_is_caught(tmp_path):
+    """The check above can fail: a mention is not enough, nor a name without an implementation."""
+    only_mentions = tmp_path / "test_a.py"
+    only_mentions.write_text("def test_something():\n    assert 'register_models'\n")
+    only_named = tmp_path / "test_b.py"
+    only_named.write_text("def test_register_models_named():\n    pass\n")
+    real = tmp_path / "test_c.py"
+    real.write_text(
+        "def test_register_models_works():\n    class P:\n"
+        "        def register_models(self, register):\n            pass\n"
+    )
+    assert hook_tests("register_models", [only_mentions, only_named]) == []
+    assert hook_tests("register_models", [real]) == ["test_c.py::test_register_models_works"]
 
 
 def test_every_check_is_documented():
