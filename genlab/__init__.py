@@ -18,6 +18,7 @@ from genlab.errors import (
     UsageError,
 )
 from genlab.hookspecs import hookimpl
+from genlab.search.space import Choice, IntRange, LogUniform, Uniform
 from genlab.specs import (
     CAPABILITIES,
     HIGHER,
@@ -45,12 +46,15 @@ __all__ = [
     "TOWARD_FLOOR",
     "ArraySplits",
     "CheckpointError",
+    "Choice",
     "ConfigError",
     "DataError",
     "DatasetSpec",
     "DivergenceError",
     "GenerativeModel",
     "GenlabError",
+    "IntRange",
+    "LogUniform",
     "MetricSpec",
     "ModelConfig",
     "ModelSpec",
@@ -59,6 +63,7 @@ __all__ = [
     "RunConfig",
     "RunDir",
     "RunDirError",
+    "Uniform",
     "UnknownNameError",
     "UsageError",
     "__version__",

@@ -11,7 +11,7 @@ import dataclasses
 import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 #: What a model can do; the engine and the metric suite choose by these, never by model name.
 SAMPLE = "sample"
@@ -36,9 +36,13 @@ class ModelConfig:
     """Hyperparameters every model has; a model's config subclasses this and adds its own.
 
     Fields are what ``--set key=value`` can change; their types decide how values are parsed.
+    ``search_space`` (a class attribute, not a field) maps field names to the distributions
+    ``genlab tune`` draws them from (:mod:`genlab.search.space`); empty: defaults only.
     """
 
     lr: float = 2e-4
+
+    search_space: ClassVar[Mapping[str, Any]] = {}
 
 
 @dataclass(frozen=True)
@@ -174,6 +178,7 @@ class RunConfig:
     grids: bool = True
     image_shape: str | None = None
     track_fid: int = 0
+    val_fraction: float | None = None  # None: the model's default (genlab.data.validation)
 
     def validate(self):
         """Check every option before anything heavy happens; the model's spec and config.
@@ -196,6 +201,9 @@ class RunConfig:
         fid_n = self.track_fid
         if isinstance(fid_n, bool) or not isinstance(fid_n, int) or fid_n < 0:
             raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {fid_n}")
+        from genlab.data.validation import check_fraction
+
+        check_fraction(self.val_fraction)
         if self.budget_minutes is not None and not self.budget_minutes > 0:
             raise ConfigError(f"--budget-minutes must be positive, got {self.budget_minutes}")
         if self.budget_minutes is not None and self.strategy == "multiworker":

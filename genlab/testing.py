@@ -244,6 +244,31 @@ def check_config(m: ModelUnderTest) -> None:
     assert m.config is not None  # the overrides apply
 
 
+def check_search_space(m: ModelUnderTest) -> None:
+    """A declared ``search_space`` names config fields, and every draw from it is a valid
+    config whose values have the fields' types (what ``genlab tune`` will train)."""
+    import random
+
+    from genlab.config import field_types, make_model_config
+    from genlab.search.space import check_space, draw_params
+
+    space = check_space(m.spec)
+    if not space:
+        raise unittest.SkipTest("no search_space declared: genlab tune trains the defaults only")
+    types = field_types(m.spec.config)
+    for seed in range(20):
+        params = draw_params(m.spec, random.Random(seed))
+        for name, value in params.items():
+            kind = types[name]
+            ok = isinstance(value, kind) or (kind is float and isinstance(value, int))
+            assert ok and not (kind is not bool and isinstance(value, bool)), (
+                f"search_space[{name!r}] drew {value!r}, but the field is {kind.__name__}"
+            )
+        config = make_model_config(m.spec, params)
+        values = json.loads(json.dumps(dataclasses.asdict(config)))
+        assert m.spec.config(**values) == config, f"draw {params} does not survive JSON"
+
+
 def check_build(m: ModelUnderTest) -> None:
     """``build(config, image_shape)`` returns a GenerativeModel with networks and optimizers."""
     import keras
@@ -416,6 +441,7 @@ def check_checkpoint_round_trip(m: ModelUnderTest) -> None:
 CHECKS: tuple[tuple[str, Callable[[ModelUnderTest], None]], ...] = (
     ("spec", check_spec),
     ("config", check_config),
+    ("search_space", check_search_space),
     ("build", check_build),
     ("fit", check_fit),
     ("losses_finite", check_losses_finite),

@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "genlab.commands.sample",
     "genlab.commands.evaluate",
     "genlab.commands.compare",
+    "genlab.commands.tune",
     "genlab.commands.new_plugin",
 )
 

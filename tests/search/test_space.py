@@ -109,3 +109,30 @@ def test_suggest_goes_through_optuna():
     assert set(values) == set(_Wider.search_space)
     assert 1e-5 <= values["lr"] <= 1e-2 and values["width"] in (16, 32, 64)
     assert 1 <= values["depth"] <= 4 and isinstance(values["depth"], int)
+
+
+def test_contract_kit_checks_that_draws_are_valid_configs():
+    from genlab.testing import ModelUnderTest, check_search_space
+
+    @dataclass(frozen=True)
+    class WrongType(ModelConfig):
+        width: int = 64
+
+        search_space: ClassVar[dict] = {"width": Choice("32", "64")}
+
+    with pytest.raises(AssertionError, match="drew '(32|64)', but the field is int"):
+        check_search_space(ModelUnderTest(_spec(WrongType)))
+
+    @dataclass(frozen=True)
+    class Invalid(ModelConfig):
+        width: int = 64
+
+        search_space: ClassVar[dict] = {"width": IntRange(-4, 4)}
+
+        def __post_init__(self):
+            if self.width < 1:
+                raise ConfigError(f"--set width={self.width}: must be at least 1")
+
+    with pytest.raises(ConfigError, match="must be at least 1"):
+        check_search_space(ModelUnderTest(_spec(Invalid)))
+    check_search_space(ModelUnderTest(_spec(_Wider)))

@@ -1,8 +1,9 @@
 """WGAN-GP hyperparameters; the defaults are the paper's (Gulrajani et al. 2017, Algorithm 1)."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ConfigError, ModelConfig
+from genlab import Choice, ConfigError, IntRange, LogUniform, ModelConfig, Uniform
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,17 @@ class WGANGPConfig(ModelConfig):
     gp_weight: float = 10.0
     latent_dim: int = 128
     width: int = 64
+
+    #: Searched by ``genlab tune``: Lucic et al. 2018's ranges for lr, beta_1, beta_2, n_critic
+    #: and lambda.
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-5, 1e-2),
+        "beta_1": Uniform(0.0, 0.9),
+        "beta_2": Choice(0.9, 0.999),
+        "n_critic": IntRange(1, 5),
+        "gp_weight": LogUniform(0.1, 100.0),
+        "width": Choice(32, 64),
+    }
 
     def __post_init__(self):
         if self.n_critic < 1:

@@ -8,8 +8,9 @@ command line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ConfigError, ModelConfig
+from genlab import Choice, ConfigError, LogUniform, ModelConfig, Uniform
 
 
 def check_sizes(name: str, value) -> None:
@@ -44,6 +45,12 @@ class DenseAEConfig(ModelConfig):
     code_dim: int = 30
     activation: str = "selu"
 
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-4, 1e-2),
+        "hidden": Choice("300,150", "500,250", "1000,500"),
+        "code_dim": Choice(16, 30, 64),
+    }
+
     def __post_init__(self):
         check_sizes("hidden", self.hidden)
         check_positive("code_dim", self.code_dim)
@@ -62,6 +69,12 @@ class ConvAEConfig(ModelConfig):
     lr: float = 1e-3
     filters: str = "16,32"
     code_dim: int = 32
+
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-4, 1e-2),
+        "filters": Choice("8,16", "16,32", "32,64"),
+        "code_dim": Choice(16, 32, 64),
+    }
 
     def __post_init__(self):
         check_sizes("filters", self.filters)
@@ -86,3 +99,11 @@ class AdversarialConfig(ModelConfig):
     latent_dim: int = 100
     dropout: float = 0.3
     label_smoothing: float = 0.0
+
+    #: The ranges of Lucic et al. 2018 (learning rate, beta_1), plus noise size and dropout.
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-5, 1e-2),
+        "beta_1": Uniform(0.0, 0.9),
+        "latent_dim": Choice(64, 100, 128),
+        "dropout": Uniform(0.0, 0.5),
+    }

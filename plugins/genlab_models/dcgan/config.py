@@ -1,7 +1,9 @@
 """DCGAN hyperparameters: the shared adversarial ones plus the network's width and upsampling."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from genlab import Choice
 from genlab_models.common.configs import AdversarialConfig, check_choice
 
 UPSAMPLING = ("transpose", "resize")
@@ -21,6 +23,12 @@ class DCGANConfig(AdversarialConfig):
 
     width: int = 64
     upsample: str = "transpose"
+
+    search_space: ClassVar[dict] = {
+        **AdversarialConfig.search_space,
+        "width": Choice(32, 64),
+        "upsample": Choice(*UPSAMPLING),
+    }
 
     def __post_init__(self):
         check_choice("upsample", self.upsample, UPSAMPLING)

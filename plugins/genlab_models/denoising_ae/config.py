@@ -1,8 +1,9 @@
 """Denoising autoencoder hyperparameters: the convolutional autoencoder's plus the noise."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ConfigError
+from genlab import Choice, ConfigError, Uniform
 from genlab_models.common.configs import ConvAEConfig, check_choice
 
 NOISES = ("gaussian", "mask")
@@ -21,6 +22,13 @@ class DenoisingAEConfig(ConvAEConfig):
     noise: str = "gaussian"
     noise_std: float = 0.3
     mask_rate: float = 0.5
+
+    search_space: ClassVar[dict] = {
+        **ConvAEConfig.search_space,
+        "noise": Choice(*NOISES),
+        "noise_std": Uniform(0.1, 0.6),
+        "mask_rate": Uniform(0.1, 0.7),
+    }
 
     def __post_init__(self):
         super().__post_init__()

@@ -1,8 +1,9 @@
 """Sparse autoencoder hyperparameters: the stacked autoencoder's plus the penalty."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ConfigError
+from genlab import Choice, ConfigError, LogUniform, Uniform
 from genlab_models.common.configs import DenseAEConfig, check_choice
 
 PENALTIES = ("kl", "l1")
@@ -26,6 +27,15 @@ class SparseAEConfig(DenseAEConfig):
     penalty: str = "kl"
     sparsity_weight: float = 0.05
     target: float = 0.1
+
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-4, 1e-2),
+        "hidden": Choice("300", "500", "1000"),
+        "code_dim": Choice(64, 100, 200),
+        "penalty": Choice(*PENALTIES),
+        "sparsity_weight": LogUniform(1e-3, 1.0),
+        "target": Uniform(0.02, 0.2),
+    }
 
     def __post_init__(self):
         super().__post_init__()

@@ -1,7 +1,9 @@
 """Stacked autoencoder hyperparameters."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from genlab import Choice
 from genlab_models.common.configs import DenseAEConfig
 
 
@@ -13,3 +15,5 @@ class StackedAEConfig(DenseAEConfig):
     """
 
     tied: bool = False
+
+    search_space: ClassVar[dict] = {**DenseAEConfig.search_space, "tied": Choice(False, True)}

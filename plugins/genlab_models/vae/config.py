@@ -1,8 +1,9 @@
 """VAE hyperparameters."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ModelConfig
+from genlab import Choice, LogUniform, ModelConfig
 from genlab_models.common.configs import check_positive, check_sizes
 
 
@@ -20,6 +21,13 @@ class VAEConfig(ModelConfig):
     filters: str = "16,32"
     latent_dim: int = 16
     beta: float = 1.0
+
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-4, 1e-2),
+        "filters": Choice("16,32", "32,64"),
+        "latent_dim": Choice(8, 16, 32, 64),
+        "beta": LogUniform(0.25, 4.0),
+    }
 
     def __post_init__(self):
         check_sizes("filters", self.filters)
