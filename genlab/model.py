@@ -119,6 +119,16 @@ class GenerativeModel(keras.Model):
         """
         return x
 
+    def validation_losses(self, x) -> dict:
+        """``train_step``'s losses on a batch of held-out model-range images ``x``, with no
+        update: ``{name: mean over the batch}``.
+
+        Implement it when the losses mean something on images the model never trained on
+        (autoencoders, VAEs); the engine then reports ``val_<name>`` after every epoch on the
+        validation split (``--val-fraction``). Not implemented: no validation losses.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no validation_losses()")
+
     def elbo_terms(self, x) -> dict:
         """Per-image ``{"recon": ..., "kl": ...}`` in nats for model-range images ``x`` (numpy);
         ``-(recon + kl)`` is the ELBO. Likelihood models implement it (``elbo`` metric)."""

@@ -23,20 +23,35 @@ from genlab.specs import RECONSTRUCT, RunConfig, resolve
 PREVIEW_COUNT = 64
 FINALIZE_IMAGES = 10_000
 #: Config keys that must match when a run is resumed or reused.
-IDENTITY_KEYS = ("model", "hparams", "dataset", "image_shape", "train_images", "batch_size", "seed")
+IDENTITY_KEYS = (
+    "model",
+    "hparams",
+    "dataset",
+    "image_shape",
+    "train_images",
+    "batch_size",
+    "seed",
+    "val_fraction",
+)
 
 
-def run_identity(spec, model_config, data, batch_size: int, seed: int) -> dict:
+def run_identity(spec, model_config, data, batch_size: int, seed: int, val_fraction=None) -> dict:
     """What makes two runs the same run: the ``config.json`` values a resumed or reused run must
-    match (:data:`IDENTITY_KEYS`)."""
+    match (:data:`IDENTITY_KEYS`). ``data`` is before the validation split; ``train_images``
+    counts what is left after it. ``val_fraction`` appears only when it is not 0."""
+    from genlab.data.validation import resolve_fraction, validation_count
+
+    fraction = resolve_fraction(val_fraction, spec)
+    images = len(data.splits.train_images)
     return {
         "model": spec.name,
         "hparams": dataclasses.asdict(model_config),
         "dataset": data.name,
         "image_shape": list(data.image_shape),
-        "train_images": int(len(data.splits.train_images)),
+        "train_images": images - validation_count(images, fraction),
         "batch_size": batch_size,
         "seed": seed,
+        **({"val_fraction": fraction} if fraction else {}),
     }
 
 
@@ -101,15 +116,19 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     import keras
 
-    identity = run_identity(spec, model_config, data, batch_size, config.seed)
+    identity = run_identity(spec, model_config, data, batch_size, config.seed, config.val_fraction)
     if config.resume:
         previous = run.config
-        changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity[k]]
+        changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity.get(k)]
         if changed:
             raise ConfigError(
                 f"--resume: {', '.join(changed)} differ from the run in {out}; "
                 "resume with the original options"
             )
+    from genlab.data import validation
+
+    splits, val_images = validation.split(data.splits, identity.get("val_fraction", 0), config.seed)
+    data = dataclasses.replace(data, splits=splits)
     full_config = {
         **identity,
         "plugin": spec.plugin,
@@ -120,6 +139,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         "limit": config.limit,
         "budget_minutes": config.budget_minutes,
         "track_fid": config.track_fid,
+        "val_images": len(val_images),
         "data_source": getattr(data.splits, "source", ""),
         "data_dir": config.data_dir,
         "device": placement.as_dict(),
@@ -146,6 +166,11 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         tracker = fid_tracker(
             model, spec, data, config.track_fid, config.seed, _finalize_images(data, spec)
         )
+    validator = None
+    if len(val_images) and placement.is_chief and placement.strategy_name != "multiworker":
+        from genlab.engine.validation import validation_metrics
+
+        validator = validation_metrics(model, val_images, spec.output_range)
     wants_grids = config.grids and placement.is_chief
     preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
@@ -165,7 +190,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             preview=preview,
             callbacks=list(callbacks) + _plugin_callbacks(run),
             time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
-            epoch_metrics=tracker,
+            epoch_metrics=_each_epoch(validator, tracker),
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")
@@ -218,6 +243,14 @@ def _preview(model, spec, run, data, seed):
         source = source if source is not None and len(source) else data.splits.train_images
         images = scale(source[:32], spec.output_range)
     return preview_writer(model, spec, latents, images, spec.output_range)
+
+
+def _each_epoch(*measures):
+    """One ``epoch_metrics`` function from several (the ones that are None left out)."""
+    measures = [m for m in measures if m is not None]
+    if not measures:
+        return None
+    return lambda epoch: {k: v for measure in measures for k, v in measure(epoch).items()}
 
 
 def _finalize_images(data, spec):

@@ -63,6 +63,15 @@ def track_fid(
     return typer.Option(0, "--track-fid", help=help)
 
 
+def val_fraction(
+    help: str = (
+        "Hold out this fraction of the training images (seeded) for validation losses; "
+        "0 disables. Default: 0.1 for models that reconstruct, 0 for the others."
+    ),
+):
+    return typer.Option(None, "--val-fraction", help=help)
+
+
 def as_json(help: str = "Print JSON on stdout."):
     return typer.Option(False, "--json", help=help)
 
@@ -81,4 +90,5 @@ __all__ = [
     "out",
     "strategy",
     "track_fid",
+    "val_fraction",
 ]

@@ -31,6 +31,7 @@ def run_cmd(
     eval_n: int = options.eval_n(),
     budget_minutes: float = options.budget_minutes(),
     track_fid: int = options.track_fid(),
+    val_fraction: float = options.val_fraction(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
     from genlab.config import parse_assignments
@@ -62,6 +63,7 @@ def run_cmd(
         budget_minutes=budget_minutes,
         image_shape=image_shape,
         track_fid=track_fid,
+        val_fraction=val_fraction,
     )
     try:
         summary = run_one(config, console=console)

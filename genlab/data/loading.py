@@ -103,7 +103,11 @@ def reload_run_data(config: dict, data_dir: str | None = None):
     else:
         raise error
     full = data.splits
-    if config.get("limit"):
-        limited = first_train_images(full, config["limit"])
-        data = LoadedData(name=data.name, splits=limited, image_shape=data.image_shape)
+    trained = first_train_images(full, config["limit"]) if config.get("limit") else full
+    if config.get("val_fraction"):
+        from genlab.data.validation import split
+
+        trained, _ = split(trained, config["val_fraction"], config.get("seed", 0))
+    if trained is not full:
+        data = LoadedData(name=data.name, splits=trained, image_shape=data.image_shape)
     return data, full

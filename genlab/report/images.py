@@ -52,6 +52,12 @@ def save_gif(path: str | Path, frames: list[Path], duration_ms: int = 400) -> No
         )
 
 
+def validation_style(key: str, colors: dict) -> dict:
+    """``val_<loss>`` is drawn dashed in the colour of ``<loss>`` (already drawn: ``colors``)."""
+    train = key.removeprefix("val_")
+    return {"linestyle": "--", "color": colors[train]} if train != key and train in colors else {}
+
+
 def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     """Loss curves per epoch, one line per logged loss."""
     import matplotlib
@@ -62,8 +68,11 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     keys = [k for k in (history[0] if history else {}) if k not in HISTORY_BOOKKEEPING]
     fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
     epochs = [row["epoch"] for row in history]
+    colors: dict[str, str] = {}
     for key in keys:
-        ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key)
+        style = validation_style(key, colors)
+        line = ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key, **style)
+        colors[key] = line[0].get_color()
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean over epoch")
     ax.set_title(title)

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genlab.report.images import validation_style
 from genlab.runs import HISTORY_BOOKKEEPING
 from genlab.specs import RECONSTRUCT
 
@@ -37,6 +38,7 @@ class Figures:
     quality: Picture | None = None
     latent_note: str = ""
     quality_note: str = ""
+    search: list[Picture] = field(default_factory=list)  # genlab.report.search
 
 
 def report_figures(comparison) -> Figures:
@@ -68,6 +70,10 @@ def report_figures(comparison) -> Figures:
     figures.metrics = _picture("metrics.png", "Metrics", metric_bars(comparison))
     png, figures.quality_note = quality_vs_time(comparison)
     figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
+    if getattr(comparison, "search", None) is not None:
+        from genlab.report.search import search_figures
+
+        figures.search = search_figures(comparison.search)
     return figures
 
 
@@ -158,6 +164,7 @@ def loss_curves(comparison) -> bytes | None:
     fig, axes = _grid(plt, len(histories))
     for ax, (model, runs) in zip(axes, histories.items(), strict=True):
         keys = [k for k in runs[0][0] if k not in HISTORY_BOOKKEEPING]
+        colors: dict[str, str] = {}
         for key in keys:
             epochs = sorted({row["epoch"] for h in runs for row in h})
             values = [
@@ -165,7 +172,9 @@ def loss_curves(comparison) -> bytes | None:
                 for e in epochs
             ]
             mean = [sum(v) / len(v) if v else math.nan for v in values]
-            line = ax.plot(epochs, mean, marker="o", markersize=3, label=key)[0]
+            style = validation_style(key, colors)
+            line = ax.plot(epochs, mean, marker="o", markersize=3, label=key, **style)[0]
+            colors[key] = line.get_color()
             if len(runs) > 1:
                 low = [min(v) if v else math.nan for v in values]
                 high = [max(v) if v else math.nan for v in values]

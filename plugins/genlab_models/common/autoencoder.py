@@ -67,17 +67,25 @@ class AutoencoderModel(GenerativeModel):
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
+    def losses(self, x, training: bool) -> dict:
+        """Every loss of a batch; ``loss`` is the one minimised."""
+        code = self.encoder(self.corrupt(x), training=training)
+        recon = self.decoder(code, training=training)
+        recon_loss = ops.mean(ops.square(x - recon))
+        extra = self.penalties(code)
+        loss = recon_loss + sum(extra.values())
+        values = {"loss": loss, "recon_loss": recon_loss, "code_mean": ops.mean(code), **extra}
+        return {name: values[name] for name in self.trackers}
+
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
-            code = self.encoder(self.corrupt(x), training=True)
-            recon = self.decoder(code, training=True)
-            recon_loss = ops.mean(ops.square(x - recon))
-            extra = self.penalties(code)
-            loss = recon_loss + sum(extra.values())
-        self.apply_loss(tape, loss, self, self.ae_optimizer)
-        values = {"loss": loss, "recon_loss": recon_loss, "code_mean": ops.mean(code), **extra}
-        return self.log(**{name: values[name] for name in self.trackers})
+            values = self.losses(x, training=True)
+        self.apply_loss(tape, values["loss"], self, self.ae_optimizer)
+        return self.log(**values)
+
+    def validation_losses(self, x):
+        return self.losses(x, training=False)
 
     def encode(self, x, training=False):
         return self.encoder(x, training=training)

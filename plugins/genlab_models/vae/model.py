@@ -58,17 +58,25 @@ class VAE(GenerativeModel):
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
+    def losses(self, x, training: bool) -> dict:
+        """The negative ELBO (with ``beta``) of a batch, one z ~ q(z|x) per image, and its parts."""
+        mean, log_var = self.encoder(x, training=training)
+        eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+        z = mean + ops.exp(0.5 * log_var) * eps
+        recon_loss = ops.mean(bernoulli_nll(x, self.decoder_logits(z, training=training)))
+        kl_loss = ops.mean(gaussian_kl(mean, log_var))
+        loss = recon_loss + self.config.beta * kl_loss
+        return {"loss": loss, "recon_loss": recon_loss, "kl_loss": kl_loss}
+
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
         with tf.GradientTape() as tape:
-            mean, log_var = self.encoder(x, training=True)
-            eps = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
-            z = mean + ops.exp(0.5 * log_var) * eps
-            recon_loss = ops.mean(bernoulli_nll(x, self.decoder_logits(z, training=True)))
-            kl_loss = ops.mean(gaussian_kl(mean, log_var))
-            loss = recon_loss + self.config.beta * kl_loss
-        self.apply_loss(tape, loss, self, self.vae_optimizer)
-        return self.log(loss=loss, recon_loss=recon_loss, kl_loss=kl_loss)
+            values = self.losses(x, training=True)
+        self.apply_loss(tape, values["loss"], self, self.vae_optimizer)
+        return self.log(**values)
+
+    def validation_losses(self, x):
+        return self.losses(x, training=False)
 
     def encode(self, x, training=False):
         """The posterior mean, a deterministic code."""
