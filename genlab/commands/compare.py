@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from genlab.commands import options
+from genlab.commands import options, tune
 from genlab.report.console import comparison_table, console, error, print_json, stdout
 
 
@@ -65,11 +65,19 @@ def compare_cmd(
     track_fid: int = options.track_fid(
         "FID of N samples after every epoch of every run: quality-over-time curves."
     ),
+    search: int = typer.Option(
+        0, "--search", help="First give every model K tuning trials; compare the best configs."
+    ),
+    sampler: str = tune.sampler_option(),
+    jobs: int = tune.jobs_option(),
+    executor: str = tune.executor_option(),
+    address: str = tune.address_option(),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
     from genlab.comparison.execute import run_comparison
     from genlab.comparison.plan import make_plan
     from genlab.comparison.report import write_reports
+    from genlab.comparison.search import comparison_json, run_search_comparison, run_with_executor
     from genlab.report.markdown import FLOORS_NOTE, unmeasured_note
 
     plan = make_plan(
@@ -91,6 +99,21 @@ def compare_cmd(
         track_fid=track_fid,
     )
     plan.command = command_line(plan, all_models)
+    extra = _search_args(search, sampler, jobs, executor, address)
+    if extra:
+        plan.command = shlex.join([*shlex.split(plan.command), *extra])
+    runner = None
+    if search or extra:
+        runner = tune.make_executor(executor, jobs, address, device)
+    search_options = None
+    if search:
+        from genlab.search.study import SearchOptions
+
+        search_options = SearchOptions(
+            search, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
+        )
+        search_options = tune._with(search_options, eval_samples=eval_n, sampler=sampler)
+        search_options.check()
     total = len(plan.models) * len(plan.seeds)
     console.print(
         f"comparing {', '.join(plan.models)} on {plan.dataset}: {plan.budget_text()}, "
@@ -101,7 +124,12 @@ def compare_cmd(
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:
         with quiet:
-            comparison = run_comparison(plan, console=console)
+            if search_options is not None:
+                comparison = run_search_comparison(plan, search_options, runner, console)
+            elif runner is not None:
+                comparison = run_with_executor(plan, runner, console)
+            else:
+                comparison = run_comparison(plan, console=console)
             reports = write_reports(comparison)
     except KeyboardInterrupt:
         console.print(
@@ -111,7 +139,8 @@ def compare_cmd(
         )
         raise typer.Exit(130) from None
     if as_json:
-        print_json({**comparison.to_json(), "report": {k: str(v) for k, v in reports.items()}})
+        report = {k: str(v) for k, v in reports.items()}
+        print_json({**comparison_json(comparison), "report": report})
     else:
         stdout.print(comparison_table(comparison))
         for r in comparison.failures:
@@ -126,6 +155,16 @@ def compare_cmd(
     if not any(r.ok for r in comparison.results):
         error("no run finished; see the errors above")
         raise typer.Exit(1)
+
+
+def _search_args(search, sampler, jobs, executor, address) -> list[str]:
+    """The search and executor options of the command line, as given."""
+    args = ["--search", str(search)] if search else []
+    if search and sampler != "random":
+        args += ["--sampler", sampler]
+    args += ["--jobs", str(jobs)] if jobs != 1 else []
+    args += ["--executor", executor] if executor != "local" else []
+    return args + (["--address", address] if address else [])
 
 
 def register(app: typer.Typer) -> None:

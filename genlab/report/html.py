@@ -144,6 +144,10 @@ def render_html(comparison, figures) -> str:
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
         parts.append(f'<h3>Notes from the evaluation</h3><ul class="note">{items}</ul>')
+    if getattr(comparison, "search", None) is not None:
+        from genlab.report.search import search_html
+
+        parts.append(search_html(comparison.search, figures.search, lambda p: _img(p, "chart")))
     if figures.samples:
         parts += ["<h2>Samples</h2>", f'<p class="note">{escape(figures.latent_note)}</p>']
         parts.append(_gallery(figures.samples))

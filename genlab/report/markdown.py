@@ -147,6 +147,10 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     def image(picture, alt=None):
         return f"![{alt or picture.title}]({files}/{picture.name})"
 
+    if getattr(comparison, "search", None) is not None:
+        from genlab.report.search import search_markdown
+
+        out += search_markdown(comparison.search, figures.search, files)
     if figures.samples:
         out += ["## Samples", "", figures.latent_note, ""]
         out += [
@@ -181,6 +185,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
 
 def all_pictures(figures) -> list:
     singles = [figures.metrics, figures.losses, figures.quality]
+    singles += figures.search
     return [*figures.samples, *figures.reconstructions, *[p for p in singles if p is not None]]
 
 

@@ -51,7 +51,7 @@ class SearchOptions:
 
     def check(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 1:
-            raise UsageError(f"--trials must be a positive integer, got {self.trials}")
+            raise UsageError(f"the number of trials must be positive, got {self.trials}")
         if self.sampler not in SAMPLERS:
             choices = ", ".join(SAMPLERS)
             raise UsageError(f"--sampler must be one of {choices}, got {self.sampler!r}")

@@ -83,7 +83,7 @@ def test_compare_search_reports_trials_and_retrains_the_best(tmp_path):
         assert run["state"] == "complete" and run["metrics"]["fid"] > 0
         # The final run trained the best trial's hyperparameters, on the ordinary --limit.
         assert run["config"]["hparams"] == best["hparams"]
-        assert run["config"]["train_images"] == 512
+        assert run["config"]["limit"] == 512
     html = (out / "report.html").read_text()
     assert "Hyperparameter search" in html and "Best validation FID" in html
     assert html.count("data:image/png") >= 4
