@@ -24,7 +24,10 @@ LINE = re.compile(
 RESUMED = re.compile(r"^\S+: resumed from epoch (\d+) step (\d+)/(\d+)$")
 
 # conv_ae: 2048 images in batches of 32, 64 steps an epoch, a line every 7 steps.
-ARGS = ["run", "conv_ae", "--epochs", "2", "--limit", "2048", "--batch-size", "32", "--no-eval"]
+ARGS = [
+    *("run", "conv_ae", "--epochs", "2", "--limit", "2048", "--batch-size", "32"),
+    *("--no-eval", "--val-fraction", "0"),
+]
 
 
 def _positions(stderr: str) -> list[tuple[int, int]]:
