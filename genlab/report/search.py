@@ -171,11 +171,12 @@ def search_html(summary, pictures, img) -> str:
     for text in (ranking_sentence(summary), unsearched_note(summary)):
         if text:
             parts.append(f"<p><b>{escape(text)}</b></p>")
-    for picture in pictures:
-        parts.append(
-            f"<figure>{img(picture)}<figcaption><b>{escape(picture.title)}</b>: "
-            f"{escape(picture.caption)}</figcaption></figure>"
-        )
+    figures = "".join(
+        f"<figure>{img(picture)}<figcaption><b>{escape(picture.title)}</b>: "
+        f"{escape(picture.caption)}</figcaption></figure>"
+        for picture in pictures
+    )
+    parts.append(f'<div class="gallery">{figures}</div>')
     return "\n".join(parts)
 
 

@@ -97,6 +97,8 @@ def execute(job: Job) -> dict:
             error = str(exc)
         except Exception as exc:  # one broken run must not stop the others
             error = f"unexpected {type(exc).__name__}: {exc}"
+    if error and not (run / "status.json").exists():  # refused before it started
+        run.set_status("failed", error=error)
     status = run.status if (run / "status.json").exists() else {}
     state = status.get("state", "failed")
     if state not in ("complete", "diverged") and not error:

@@ -26,6 +26,8 @@ from genlab.search.executors import Job
 from genlab.search.space import check_space, describe_space
 
 SAMPLERS = ("random", "tpe")
+#: How trial states read in reports: Optuna's PRUNED is a diverged trial, FAIL a failed one.
+OPTUNA_STATES = {"COMPLETE": "complete", "PRUNED": "diverged", "FAIL": "failed"}
 #: Every trial trains with this seed: trials differ only in their hyperparameters.
 TRIAL_SEED = 0
 #: Epochs per trial without --epochs or --budget-minutes; the cap when only the budget is given.
@@ -278,7 +280,7 @@ def read_trial(run_dir: Path, frozen) -> Trial:
     run = RunDir(run_dir)
     trial = Trial(
         number=frozen.number,
-        state=frozen.state.name.lower(),
+        state=OPTUNA_STATES.get(frozen.state.name, frozen.state.name.lower()),
         run_dir=str(run_dir),
         params=dict(frozen.params),
         defaults=bool(frozen.user_attrs.get("defaults")),
