@@ -138,20 +138,21 @@ class ModelUnderTest:
 
         return self._once("config", lambda: make_model_config(self.spec, self.overrides))
 
-    def build(self, seed: int | None = None):
-        """A freshly built model with its optimizers created, as the engine builds it."""
+    def build(self, seed: int | None = None, policy: str = "float32"):
+        """A freshly built model with its optimizers created, as the engine builds it (under the
+        Keras dtype ``policy``; the engine uses ``mixed_bfloat16`` where the hardware has it)."""
         import keras
 
-        policy = keras.mixed_precision.global_policy()
+        previous = keras.mixed_precision.global_policy()
         # fresh layer names, as in a new process: checkpoints match variables by path
         keras.backend.clear_session()
-        keras.mixed_precision.set_global_policy("float32")
+        keras.mixed_precision.set_global_policy(policy)
         try:
             keras.utils.set_random_seed(self.seed if seed is None else seed)
             model = resolve(self.spec.build)(self.config, self.image_shape)
             model.build_optimizers()
         finally:
-            keras.mixed_precision.set_global_policy(policy)
+            keras.mixed_precision.set_global_policy(previous)
         return model
 
     @property
@@ -180,6 +181,8 @@ class ModelUnderTest:
 
         model = self.model
         before = [np.array(v.numpy()) for v in model.trainable_variables]
+        networks = {name: net.trainable_variables for name, net in model.networks().items()}
+        before_nets = {n: [np.array(v.numpy()) for v in vs] for n, vs in networks.items()}
         model.compile(jit_compile=False, steps_per_execution=1)
         data = training_dataset(
             self.images, self.batch_size, self.spec.output_range, self.seed, 0, 1
@@ -188,6 +191,15 @@ class ModelUnderTest:
         logs = {k: v[-1] for k, v in history.history.items()}
         after = [v.numpy() for v in model.trainable_variables]
         changed = any(not np.array_equal(a, b) for a, b in zip(before, after, strict=True))
+        self._cache["unchanged_networks"] = [
+            name
+            for name, variables in networks.items()
+            if variables
+            and all(
+                np.array_equal(b, v.numpy())
+                for b, v in zip(before_nets[name], variables, strict=True)
+            )
+        ]
         model.finalize(self.scaled(len(self.images)))
         return model, logs, changed
 
@@ -438,12 +450,105 @@ def check_checkpoint_round_trip(m: ModelUnderTest) -> None:
         assert np.array_equal(a, b), "a restored model reconstructs differently"
 
 
+def check_every_network_trains(m: ModelUnderTest) -> None:
+    """Every network in ``networks()`` changes in ``fit``: a train step that never updates one
+    of them (a discriminator whose ``apply_loss`` was forgotten) fails here."""
+    m.trained  # noqa: B018 - trains once, recording which networks changed
+    frozen = m._cache["unchanged_networks"]
+    assert not frozen, (
+        f"networks {frozen} did not change in {m.steps} training steps; train_step must update "
+        "every network it returns from networks() (self.apply_loss(tape, loss, net, optimizer))"
+    )
+
+
+def first_step_fingerprint(params: dict) -> str:
+    """A digest of the model state after one training step, for :func:`check_same_seed_same_
+    first_step`; ``params`` are a :class:`ModelUnderTest`'s arguments."""
+    import hashlib
+
+    subject = ModelUnderTest(**{**params, "steps": 1})
+    model = subject.trained[0]
+    digest = hashlib.sha256()
+    for variable in model.state_variables():
+        digest.update(np.ascontiguousarray(np.asarray(variable.numpy())).tobytes())
+    return digest.hexdigest()
+
+
+def check_same_seed_same_first_step(m: ModelUnderTest) -> None:
+    """Two fresh processes with the same seed end their first training step with the same
+    weights: all randomness (noise, dropout, sampling) comes from seeded generators, which
+    exact resume relies on. Unseeded noise (``np.random`` without a seed) fails here."""
+    import os
+    import pickle
+    import subprocess
+    import sys
+
+    params = {
+        "spec": m.spec,
+        "image_shape": m.image_shape,
+        "overrides": m.overrides,
+        "batch_size": m.batch_size,
+        "seed": m.seed,
+    }
+    try:
+        payload = pickle.dumps(params)
+    except Exception as exc:
+        raise unittest.SkipTest(f"the spec cannot be sent to another process ({exc})") from None
+    code = (
+        "import pickle, sys; from genlab.testing import first_step_fingerprint; "
+        "print(first_step_fingerprint(pickle.loads(sys.stdin.buffer.read())))"
+    )
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_DETERMINISTIC_OPS": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([*sys.path, env.get("PYTHONPATH", "")])
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    prints = []
+    for run in runs:
+        out, err = run.communicate(payload, timeout=600)
+        assert run.returncode == 0, f"the first step failed in a fresh process: {err.decode()}"
+        prints.append(out.decode().strip().splitlines()[-1])
+    assert prints[0] == prints[1], (
+        "two fresh processes with the same seed ended the first step with different weights; "
+        "draw noise from a keras.random.SeedGenerator (or seeded numpy Generator), never from "
+        "unseeded np.random or Python's random"
+    )
+
+
+def check_float32_outputs_under_mixed_precision(m: ModelUnderTest) -> None:
+    """Built under ``mixed_bfloat16`` (as the engine builds it on a CPU or GPU with bf16), the
+    model still produces float32 images: output layers take ``dtype="float32"``."""
+    import tensorflow as tf
+
+    model = m.build(policy="mixed_bfloat16")
+    outputs = {}
+    if m.spec.can(SAMPLE):
+        z = tf.constant(model.sample_latents(2, seed=0))
+        outputs["generate"] = model.generate(z, training=False)
+    if m.spec.can(RECONSTRUCT):
+        outputs["reconstruct"] = model.reconstruct(tf.constant(m.scaled(2)), training=False)
+    if not outputs:
+        raise unittest.SkipTest("model neither samples nor reconstructs")
+    bad = {name: str(out.dtype) for name, out in outputs.items() if out.dtype != tf.float32}
+    assert not bad, (
+        f"under mixed_bfloat16 the model returns {bad}; give the output layer dtype='float32'"
+    )
+
+
 CHECKS: tuple[tuple[str, Callable[[ModelUnderTest], None]], ...] = (
     ("spec", check_spec),
     ("config", check_config),
     ("search_space", check_search_space),
     ("build", check_build),
     ("fit", check_fit),
+    ("every_network_trains", check_every_network_trains),
     ("losses_finite", check_losses_finite),
     ("sample", check_sample),
     ("sample_deterministic", check_sample_deterministic),
@@ -452,6 +557,8 @@ CHECKS: tuple[tuple[str, Callable[[ModelUnderTest], None]], ...] = (
     ("metrics", check_metrics),
     ("networks_safe_mode", check_networks_safe_mode),
     ("checkpoint_round_trip", check_checkpoint_round_trip),
+    ("float32_outputs_under_mixed_precision", check_float32_outputs_under_mixed_precision),
+    ("same_seed_same_first_step", check_same_seed_same_first_step),
 )
 
 

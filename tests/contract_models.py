@@ -1,0 +1,89 @@
+"""A tiny two-network model with switchable defects, for the tests of genlab.testing's checks.
+
+Importable by name (``tests.contract_models:build``) so a check can rebuild it in a fresh process.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from genlab import ModelConfig, ModelSpec
+
+DEFECTS = ("none", "frozen_discriminator", "unseeded_noise", "bfloat16_output")
+
+
+@dataclass(frozen=True)
+class ProbeConfig(ModelConfig):
+    defect: str = "none"
+    latent_dim: int = 4
+
+
+#: Not registered: the tests hand it to ModelUnderTest, with ``overrides={"defect": ...}``.
+SPEC = ModelSpec(
+    name="contract_probe",
+    description="two dense networks",
+    family="gan",
+    build="tests.contract_models:build",
+    config=ProbeConfig,
+)
+
+
+def build(config, image_shape):
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from genlab import GenerativeModel
+
+    pixels = int(np.prod(image_shape))
+    out_dtype = None if config.defect == "bfloat16_output" else "float32"
+
+    class Probe(GenerativeModel):
+        def __init__(self):
+            super().__init__(config, image_shape, loss_names=("d_loss", "g_loss"))
+            self.latent_dim = config.latent_dim
+            self.generator = keras.Sequential(
+                [
+                    keras.Input((config.latent_dim,)),
+                    keras.layers.Dense(pixels, activation="tanh", dtype=out_dtype),
+                    keras.layers.Reshape(image_shape, dtype=out_dtype),
+                ]
+            )
+            self.discriminator = keras.Sequential(
+                [keras.Input(image_shape), keras.layers.Flatten(), keras.layers.Dense(1)]
+            )
+            self.seed_generator = keras.random.SeedGenerator(None)
+            self.g_opt = keras.optimizers.Adam(1e-2)
+            self.d_opt = keras.optimizers.Adam(1e-2)
+
+        def optimizer_pairs(self):
+            return [(self.g_opt, self.generator), (self.d_opt, self.discriminator)]
+
+        def networks(self):
+            return {"generator": self.generator, "discriminator": self.discriminator}
+
+        def generate(self, z, training=False):
+            return self.generator(z, training=training)
+
+        def _noise(self, n):
+            if config.defect == "unseeded_noise":  # fixed at trace time, differs per process
+                rng = np.random.default_rng()
+                return tf.constant(rng.standard_normal((n, self.latent_dim)), "float32")
+            return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
+
+        def train_step(self, data):
+            real = data[0] if isinstance(data, tuple) else data
+            n = 8  # ModelUnderTest's batch size
+            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+                fake = self.generator(self._noise(n), training=True)
+                fake_logits = self.discriminator(fake, training=True)
+                d_loss = tf.reduce_mean(fake_logits) - tf.reduce_mean(
+                    self.discriminator(real, training=True)
+                )
+                g_loss = -tf.reduce_mean(fake_logits)
+            self.apply_loss(g_tape, g_loss, self.generator, self.g_opt)
+            if config.defect != "frozen_discriminator":
+                self.apply_loss(d_tape, d_loss, self.discriminator, self.d_opt)
+            return self.log(d_loss=d_loss, g_loss=g_loss)
+
+    return Probe()
