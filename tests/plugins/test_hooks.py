@@ -177,3 +177,32 @@ def test_genlab_list_warns_about_broken_plugins_and_still_works(site):
     assert {"working_model", "dcgan"} <= {m["name"] for m in listing["models"]}
     assert any("broken_import" in e for e in listing["errors"])
     assert any("broken_register" in e for e in listing["errors"])
+
+
+def test_plugins_check_exits_non_zero_on_a_load_error(site):
+    assert cli_with(site, "plugins", "--check").returncode == 0, "all plugins load"
+    make_distribution(site, "genlab-mixed", {m: m for m in BROKEN}, BROKEN)
+    result = cli_with(site, "plugins", "--check")
+    assert result.returncode == 1
+    assert "plugin 'broken_import': failed to import" in result.stderr
+
+
+def test_every_command_warns_in_one_line_and_names_the_plugin_that_failed(site):
+    boom = {"boom": "raise ImportError('needs torch')\n"}
+    make_distribution(site, "genlab-boom", {"boom": "boom"}, boom)
+    result = cli_with(site, "run", "boom", "--epochs", "1")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 2, result.stderr
+    assert lines[0].startswith("warning: plugin 'boom': failed to import: ImportError")
+    assert lines[0].endswith("see 'genlab plugins --check'")
+    assert lines[1].startswith(
+        "error: unknown model 'boom' (plugin 'boom' that may provide it failed to load: "
+        "failed to import: ImportError: needs torch)"
+    )
+    # a name clash is reported the same way by a command that trains nothing
+    clash = {"impostor": MODEL_PLUGIN.format(name="dcgan")}
+    make_distribution(site, "genlab-impostor", {"impostor": "impostor"}, clash)
+    listing = cli_with(site, "evaluator", "list", "--json")
+    assert listing.returncode == 0
+    assert "warning:" in listing.stderr and "(+1 more)" in listing.stderr
