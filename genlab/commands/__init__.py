@@ -2,9 +2,9 @@
 
 Modules here import only typer/rich and light genlab modules at import time; TensorFlow is
 imported inside the commands. A command prints through :mod:`genlab.report.console` and never
-imports :mod:`genlab.cli`. To add a command, write ``genlab/commands/<name>.py`` with a
-``register(app)`` function and list the module in :data:`COMMAND_MODULES`; a third-party command
-uses the ``register_commands`` hook instead.
+imports the CLI module (the app is handed to ``register``). To add a command, write
+``genlab/commands/<name>.py`` with a ``register(app)`` function and list the module in
+:data:`COMMAND_MODULES`; a third-party command uses the ``register_commands`` hook instead.
 """
 
 from __future__ import annotations
