@@ -45,15 +45,3 @@ def training_dataset(
     options = tf.data.Options()
     options.experimental_deterministic = True
     return dataset.prefetch(tf.data.AUTOTUNE).with_options(options)
-
-
-def eval_dataset(images_uint8: np.ndarray, batch_size: int, value_range):
-    """Test images in order, scaled, for evaluation."""
-    import tensorflow as tf
-
-    return (
-        tf.data.Dataset.from_tensor_slices(images_uint8)
-        .batch(batch_size)
-        .map(lambda x: scale(x, value_range))
-        .prefetch(tf.data.AUTOTUNE)
-    )
