@@ -104,8 +104,9 @@ CONFIG = '''\
 """Hyperparameters of ``$name``; ``genlab run $name --set key=value`` changes them."""
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from genlab import ModelConfig
+from genlab import Choice, LogUniform, ModelConfig
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,13 @@ class ${camel}Config(ModelConfig):
     lr: float = 1e-3
     latent_dim: int = 16
     hidden: int = 256
+
+    #: What ``genlab tune`` and ``genlab compare --search`` may vary, and how.
+    search_space: ClassVar[dict] = {
+        "lr": LogUniform(1e-4, 1e-2),
+        "latent_dim": Choice(8, 16, 32),
+        "hidden": Choice(128, 256, 512),
+    }
 '''
 
 MODEL = '''\

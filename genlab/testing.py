@@ -474,14 +474,18 @@ def first_step_fingerprint(params: dict) -> str:
     return digest.hexdigest()
 
 
+def _set_env(values: dict) -> None:
+    import os
+
+    os.environ.update(values)
+
+
 def check_same_seed_same_first_step(m: ModelUnderTest) -> None:
     """Two fresh processes with the same seed end their first training step with the same
     weights: all randomness (noise, dropout, sampling) comes from seeded generators, which
     exact resume relies on. Unseeded noise (``np.random`` without a seed) fails here."""
-    import os
-    import pickle
-    import subprocess
-    import sys
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     params = {
         "spec": m.spec,
@@ -490,31 +494,27 @@ def check_same_seed_same_first_step(m: ModelUnderTest) -> None:
         "batch_size": m.batch_size,
         "seed": m.seed,
     }
-    try:
-        payload = pickle.dumps(params)
-    except Exception as exc:
-        raise unittest.SkipTest(f"the spec cannot be sent to another process ({exc})") from None
-    code = (
-        "import pickle, sys; from genlab.testing import first_step_fingerprint; "
-        "print(first_step_fingerprint(pickle.loads(sys.stdin.buffer.read())))"
-    )
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_DETERMINISTIC_OPS": "1"}
-    env["PYTHONPATH"] = os.pathsep.join([*sys.path, env.get("PYTHONPATH", "")])
-    runs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-        )
-        for _ in range(2)
-    ]
-    prints = []
-    for run in runs:
-        out, err = run.communicate(payload, timeout=600)
-        assert run.returncode == 0, f"the first step failed in a fresh process: {err.decode()}"
-        prints.append(out.decode().strip().splitlines()[-1])
+    env = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_DETERMINISTIC_OPS": "1"}
+    # Fresh interpreters (spawn, not fork): nothing seeded in this process carries over.
+    with ProcessPoolExecutor(
+        2, mp_context=multiprocessing.get_context("spawn"), initializer=_set_env, initargs=(env,)
+    ) as pool:
+        try:
+            futures = [pool.submit(first_step_fingerprint, params) for _ in range(2)]
+        except Exception as exc:  # a spec that cannot be sent to another process
+            raise unittest.SkipTest(f"the spec cannot be sent to another process ({exc})") from None
+        prints = []
+        for future in futures:
+            try:
+                prints.append(future.result(timeout=600))
+            except Exception as exc:
+                if "pickle" in type(exc).__name__.lower() or "pickle" in str(exc):
+                    raise unittest.SkipTest(
+                        f"the spec cannot be sent to another process ({exc})"
+                    ) from None
+                raise AssertionError(
+                    f"the first step failed in a fresh process: {type(exc).__name__}: {exc}"
+                ) from exc
     assert prints[0] == prints[1], (
         "two fresh processes with the same seed ended the first step with different weights; "
         "draw noise from a keras.random.SeedGenerator (or seeded numpy Generator), never from "

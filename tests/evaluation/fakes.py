@@ -26,8 +26,8 @@ def data(splits, name: str = "fashion") -> LoadedData:
 class FakeModel:
     """Samples are drawn from ``images`` ([0, 1]); reconstruction is the identity.
 
-    Optional behaviour is added by keyword: ``elbo=(recon, kl)`` constants, ``iw=value``, a
-    ``corrupt`` method, a ``config`` (for ``noise_std``).
+    Optional behaviour is added by keyword, replacing GenerativeModel's defaults: ``corrupt``,
+    ``elbo_terms``, ``log_likelihood_iw``, a ``config``.
     """
 
     def __init__(self, images01=None, output_range=(-1.0, 1.0), config=None, **extra):
@@ -58,6 +58,16 @@ class FakeModel:
 
     def networks(self):
         return {}
+
+    # GenerativeModel's optional methods, with its defaults (overridden by keyword).
+    def corrupt(self, x):
+        return x
+
+    def elbo_terms(self, x):
+        raise NotImplementedError("FakeModel has no elbo_terms()")
+
+    def log_likelihood_iw(self, x, k):
+        raise NotImplementedError("FakeModel has no log_likelihood_iw()")
 
 
 def noise_images(n: int, shape=(28, 28, 1), seed: int = 0) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -20,8 +21,19 @@ def test_no_pickle_anywhere():
         text = path.read_text()
         assert not re.search(r"^\s*(import|from)\s+(c?pickle|dill|joblib)\b", text, re.M), path
         assert "allow_pickle=True" not in text, path
-        for call in re.findall(r"np\.load\([^)]*\)", text):
-            assert "allow_pickle=False" in call, f"{path}: {call}"
+        for node in ast.walk(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "load"
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id in ("np", "numpy")
+            ):
+                flags = {k.arg: k.value for k in node.keywords}
+                value = flags.get("allow_pickle")
+                assert isinstance(value, ast.Constant) and value.value is False, (
+                    f"{path}:{node.lineno}: np.load without allow_pickle=False"
+                )
 
 
 def test_networks_load_in_safe_mode_only(tmp_path):

@@ -21,7 +21,8 @@ def _first_epoch_row(run_dir: Path, proc, timeout=600) -> str:
     """Wait until ``run_dir`` has finished an epoch (checkpoint and history row); that row."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        rows = (run_dir / "history.jsonl").read_text().splitlines() if run_dir.exists() else []
+        history = run_dir / "history.jsonl"  # appears with the first finished epoch
+        rows = history.read_text().splitlines() if history.exists() else []
         if rows and list((run_dir / "checkpoints").glob("ckpt-*.npz")):
             return rows[0]
         if proc.poll() is not None:
