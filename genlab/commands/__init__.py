@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "genlab.commands.run",
     "genlab.commands.sample",
     "genlab.commands.evaluate",
+    "genlab.commands.explore",
     "genlab.commands.compare",
     "genlab.commands.tune",
     "genlab.commands.new_plugin",

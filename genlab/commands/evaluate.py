@@ -30,7 +30,11 @@ def register(app: typer.Typer) -> None:
 
 
 def evaluate_cmd(
-    run_dir: Path = typer.Argument(..., help="A finished run directory."),
+    run_dir: Path = typer.Argument(
+        ...,
+        metavar="PATH",
+        help="A finished run directory, a .npy/.npz array of images, or a folder of PNG/JPEG.",
+    ),
     n: int = typer.Option(10_000, "--n", "-n", help="Samples for the sample metrics."),
     as_json: bool = options.as_json("Print only JSON on stdout."),
     data_dir: Path = options.data_dir(),
@@ -43,11 +47,31 @@ def evaluate_cmd(
     ),
     iw_k: int = typer.Option(50, "--iw-k", help="Importance samples per image (likelihood)."),
     iw_images: int = typer.Option(1000, "--iw-images", help="Test images for the IW estimate."),
+    dataset: str = typer.Option(
+        None, "--dataset", "-d", help="Reference dataset of samples (default fashion)."
+    ),
 ):
-    """Compute every applicable metric of a finished run; write metrics.json; print a table."""
+    """Compute every applicable metric of a run or of samples made elsewhere; print a table.
+
+    A run directory gets metrics.json written into it. An array (N,H,W[,C]) in [0, 1], [-1, 1]
+    or uint8, or a folder of PNG/JPEG images, is scored against --dataset's test split with the
+    same sample metrics and floors; how its values were read is printed on stderr.
+    """
     for flag, value, low in (("--n", n, 2), ("--iw-k", iw_k, 1), ("--iw-images", iw_images, 1)):
         if value < low:
             raise UsageError(f"{flag} must be at least {low}, got {value}")
+    from genlab.evaluation.external import is_samples_path
+
+    if is_samples_path(run_dir):
+        if inception:
+            raise UsageError("--inception is available for run directories only")
+        _evaluate_samples(run_dir, dataset or "fashion", n, seed, reference, data_dir, as_json)
+        return
+    if dataset is not None:
+        raise UsageError(
+            "--dataset applies to sample arrays and image folders; a run is evaluated on the "
+            "dataset it was trained on"
+        )
     if inception:
         from genlab.evaluation.inception import check_weights
 
@@ -76,6 +100,33 @@ def evaluate_cmd(
         return
     stdout.print(results_table(result, spec.name, title=f"Metrics of {run.path}"))
     console.print(f"wrote {run / 'metrics.json'}", highlight=False)
+
+
+def _evaluate_samples(path, dataset, n, seed, reference, data_dir, as_json) -> None:
+    """``genlab evaluate`` of an array file or an image folder (nothing is written)."""
+    from genlab.data.loading import load
+    from genlab.evaluation.external import evaluate_samples, load_samples
+
+    samples = load_samples(path)
+    console.print(f"samples: {samples.describe()}", highlight=False)
+    with contextlib.redirect_stdout(sys.stderr):  # the loader prints skipped files
+        data = load(dataset, str(data_dir) if data_dir else None)
+    with console.status("evaluating") as status:
+        result = evaluate_samples(
+            samples,
+            data,
+            n=n,
+            seed=seed or 0,
+            reference=reference,
+            progress=lambda text: status.update(f"evaluating: {text}"),
+        )
+    for name, error in result.get("errors", {}).items():
+        console.print(f"[yellow]warning:[/] metric {name} failed: {error}", highlight=False)
+    if as_json:
+        print_json(result)
+        return
+    title = f"Metrics of {path} against {data.name}"
+    stdout.print(results_table(result, Path(path).name, title=title))
 
 
 def train_cmd(

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from genlab.errors import UsageError
-from genlab.evaluation.suite import DEFAULT_N, EvalContext
+from genlab.evaluation.context import DEFAULT_N, EvalContext
 from genlab.specs import SAMPLE
 
 ARRAY_SUFFIXES = frozenset({".npy", ".npz"})
@@ -254,9 +254,9 @@ def evaluate_samples(
         path) and ``value_range`` (how the values were read).
     """
     from genlab.errors import DataError
+    from genlab.evaluation.context import compute_metrics, metric_specs
     from genlab.evaluation.evaluator import find_evaluator
     from genlab.evaluation.features import floor_specs, reference_floors
-    from genlab.evaluation.suite import compute_metrics, metric_specs
 
     started = time.perf_counter()
     say = progress or (lambda _text: None)
