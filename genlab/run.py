@@ -260,6 +260,17 @@ def _finalize_images(data, spec):
     return scale(data.splits.train_images[:FINALIZE_IMAGES], spec.output_range)
 
 
+def _explore(run, model, spec, data, seed, console=None) -> None:
+    """The latent-space pictures of ``genlab explore`` (PCA map: fast) in ``RUN/explore/``."""
+    from genlab.explore import explore
+
+    try:
+        explore(model, spec, data.splits, run / "explore", method="pca", n=2000, seed=seed)
+    except Exception as exc:  # pictures only: a failure here must not fail a trained run
+        message = f"warning: latent pictures not written: {type(exc).__name__}: {exc}"
+        (console.print if console is not None else print)(message)
+
+
 def finish(run, model, spec, data, config, result, console=None) -> dict:
     """After training: fit sampling priors, save networks, pictures, metrics; mark complete."""
     from genlab.data.pipeline import unscale
@@ -279,6 +290,8 @@ def finish(run, model, spec, data, config, result, console=None) -> dict:
     if result.history:
         plot_losses(run / "losses.png", result.history, title=f"{spec.name} on {data.name}")
         save_gif(run / "progress.gif", sorted(run.samples.glob("epoch-*.png")))
+    if config.grids:
+        _explore(run, model, spec, data, config.seed, console)
     summary = {
         "run_dir": str(run.path),
         "model": spec.name,

@@ -32,6 +32,8 @@ def command_line(plan, all_models: bool) -> str:
         args += ["--device", plan.device]
     if plan.strategy != "default":
         args += ["--strategy", plan.strategy]
+    for name, path in plan.samples.items():
+        args += ["--samples", f"{name}={path}"]
     return shlex.join([*args, "--out", str(plan.out)])
 
 
@@ -72,6 +74,12 @@ def compare_cmd(
     jobs: int = tune.jobs_option(),
     executor: str = tune.executor_option(),
     address: str = tune.address_option(),
+    samples: list[str] = typer.Option(
+        None,
+        "--samples",
+        help="NAME=PATH: score a .npy/.npz array or image folder made elsewhere beside the "
+        "models (repeatable).",
+    ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
     from genlab.comparison.execute import run_comparison
@@ -98,6 +106,9 @@ def compare_cmd(
         reuse=reuse,
         track_fid=track_fid,
     )
+    from genlab.comparison.samples import parse_sample_sets, with_sample_sets
+
+    plan.samples = parse_sample_sets(samples, plan.models)
     plan.command = command_line(plan, all_models)
     extra = _search_args(search, sampler, jobs, executor, address)
     if extra:
@@ -130,6 +141,7 @@ def compare_cmd(
                 comparison = run_with_executor(plan, runner, console)
             else:
                 comparison = run_comparison(plan, console=console)
+            comparison = with_sample_sets(comparison, console)
             reports = write_reports(comparison)
     except KeyboardInterrupt:
         console.print(

@@ -89,6 +89,8 @@ class Comparison:
     def __init__(self, plan, results: list):
         self.plan = plan
         self.results = results
+        #: Column order: the trained models, then external sample sets (``--samples``).
+        self.models = [*plan.models, *getattr(plan, "samples", {})]
         seen = list(dict.fromkeys(k for r in results if r.ok for k in r.metrics))
         order = list(registered_metrics())  # registration order is the order to show
         keys = sorted(seen, key=lambda k: order.index(k) if k in order else len(order))
@@ -96,14 +98,14 @@ class Comparison:
         self.directions = {k: known.get(k) for k in (*keys, *TRAINING_KEYS)}
         floors = {k: summarize([r.floors.get(k) for r in results if r.ok]) for k in keys}
         self.floors = {k: v["mean"] for k, v in floors.items() if v["n"]}
-        self.stats = {m: self._stats(m) for m in plan.models}
+        self.stats = {m: self._stats(m) for m in self.models}
         self.best = {
             key: best_models(
-                {m: self.stats[m][key] for m in plan.models}, direction, self.floors.get(key)
+                {m: self.stats[m][key] for m in self.models}, direction, self.floors.get(key)
             )
             for key, direction in self.directions.items()
         }
-        measured = [k for k in keys if any(self.stats[m][k]["n"] for m in plan.models)]
+        measured = [k for k in keys if any(self.stats[m][k]["n"] for m in self.models)]
         #: Metrics that no model has a value for (no evaluator, or evaluation off).
         self.unmeasured = [k for k in keys if k not in measured]
         self.metric_keys = [k for k in measured if not _is_cost(k)]
@@ -146,7 +148,17 @@ class Comparison:
         """``mean ± std`` as shown in tables; ``n/a`` where the metric does not apply."""
         from genlab.report.markdown import format_stat
 
-        return format_stat(self.stats[model][key], len(self.plan.seeds))
+        seeds = 1 if model in self.external else len(self.plan.seeds)
+        return format_stat(self.stats[model][key], seeds)
+
+    def label(self, model: str) -> str:
+        """A column's heading: the model name, or ``NAME (samples)`` for a sample set."""
+        return f"{model} (samples)" if model in self.external else model
+
+    @property
+    def external(self) -> list[str]:
+        """Columns that are sample sets made elsewhere, not trained models."""
+        return [m for m in self.models if m not in self.plan.models]
 
     def to_json(self) -> dict:
         plan = dataclasses.asdict(self.plan)
@@ -158,6 +170,7 @@ class Comparison:
             "plan": plan,
             "budget": self.plan.budget_text(),
             "models": self.plan.models,
+            "sample_sets": self.external,
             "seeds": self.plan.seeds,
             "runs": [dataclasses.asdict(r) for r in self.results],
             "aggregate": {
@@ -166,7 +179,7 @@ class Comparison:
                     "training": {k: self.stats[m][k] for k in TRAINING_KEYS},
                     "states": self.states(m),
                 }
-                for m in self.plan.models
+                for m in self.models
             },
             "directions": dict(self.directions),
             "best": {k: v for k, v in self.best.items() if v},

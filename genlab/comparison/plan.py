@@ -43,6 +43,8 @@ class Plan:
     reuse: bool = True
     track_fid: int = 0
     command: str = ""
+    #: External sample sets scored beside the models: name -> .npy/.npz or image folder.
+    samples: dict = dataclasses.field(default_factory=dict)
 
     @property
     def run_epochs(self) -> int:

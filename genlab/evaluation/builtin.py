@@ -52,6 +52,8 @@ BUILTIN_METRICS = (
         {RECONSTRUCT}, {"denoise_psnr_gain": HIGHER, "denoise_psnr": HIGHER}),
     ("code_near_zero_fraction", "Share of near-zero code activations (sparsity)",
         {RECONSTRUCT}, {"code_near_zero_fraction": HIGHER}),
+    ("linear_probe", "Accuracy of a linear classifier on the test codes (class separability)",
+        {RECONSTRUCT}, {"linear_probe": HIGHER}),
     ("elbo", "Test ELBO in nats per image (recon and KL reported separately)", {LIKELIHOOD}, {
         "elbo": HIGHER, "elbo_recon_nats": LOWER, "elbo_kl_nats": None}),
     ("iw_log_likelihood", "Importance-weighted log-likelihood bound, nats per image",

@@ -138,6 +138,19 @@ def denoise_psnr_gain(ctx) -> dict:
     return {"denoise_psnr": after, "denoise_psnr_gain": after - before}
 
 
+def linear_probe(ctx) -> dict:
+    """Accuracy of a linear classifier of the class from the test codes (a linear probe, Alain &
+    Bengio 2016; :func:`genlab.explore.linear_probe_accuracy`): how linearly separable the
+    classes are in code space. Needs class labels."""
+    from genlab.explore import linear_probe_accuracy
+
+    labels = ctx.splits.test_labels
+    codes = ctx.codes
+    if labels is None or len(np.unique(labels[: len(codes)])) < 2:
+        raise NotApplicable("the dataset has no class labels")
+    return {"linear_probe": linear_probe_accuracy(codes, labels[: len(codes)], ctx.seed)}
+
+
 def code_near_zero_fraction(ctx) -> dict:
     """Fraction of code activations of the test split that are near zero (sparsity).
 

@@ -109,15 +109,16 @@ def comparison_table(comparison) -> Table:
         caption_justify="left",
     )
     table.add_column("metric")
-    for model in comparison.plan.models:
+    for model in comparison.models:
         mark = comparison.model_mark(model)
-        table.add_column(model + (f"\n[red]✗ {mark}[/]" if mark else ""), justify="right")
+        label = comparison.label(model)
+        table.add_column(label + (f"\n[red]✗ {mark}[/]" if mark else ""), justify="right")
     if comparison.floors:
         table.add_column("real data", justify="right", style="dim")
     for _, keys in comparison.sections:
         for i, key in enumerate(keys):
             cells = []
-            for model in comparison.plan.models:
+            for model in comparison.models:
                 text = comparison.cell(model, key)
                 if model in comparison.best.get(key, []):
                     text = f"[bold green]{text}[/]"

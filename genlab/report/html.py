@@ -11,7 +11,13 @@ import datetime as _dt
 from html import escape
 from pathlib import Path
 
-from genlab.report.markdown import FLOORS_NOTE, evaluation_notes, run_rows, unmeasured_note
+from genlab.report.markdown import (
+    FLOORS_NOTE,
+    LATENT_NOTE,
+    evaluation_notes,
+    run_rows,
+    unmeasured_note,
+)
 from genlab.runs import atomic_write_text
 
 CSS = """
@@ -57,12 +63,12 @@ def _img(picture, css_class="", alt="") -> str:
 
 def summary_table(comparison) -> str:
     """Every metric as mean ± std over seeds, best per row highlighted, failed runs marked."""
-    models = comparison.plan.models
+    models = comparison.models
     head = ["<th>metric</th>"]
     for model in models:
         mark = comparison.model_mark(model)
         mark_html = f'<span class="mark">{escape(mark)}</span>' if mark else ""
-        head.append(f"<th>{escape(model)}{mark_html}</th>")
+        head.append(f"<th>{escape(comparison.label(model))}{mark_html}</th>")
     if comparison.floors:
         head.append('<th class="floor">real data</th>')
     width = len(head)
@@ -158,6 +164,9 @@ def render_html(comparison, figures) -> str:
             "original and reconstruction alternate.</p>"
         )
         parts.append(_gallery(figures.reconstructions))
+    if figures.latents:
+        parts += ["<h2>Latent spaces</h2>", f'<p class="note">{escape(LATENT_NOTE)}</p>']
+        parts.append(_gallery(figures.latents))
     parts += ["<h2>Metrics</h2>", _chart(figures.metrics, "No metrics were computed.")]
     parts += ["<h2>Training losses</h2>", _chart(figures.losses, "No finished epoch to plot.")]
     parts += ["<h2>Quality over training time</h2>"]

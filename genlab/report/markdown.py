@@ -92,11 +92,12 @@ def _text(value) -> str:
 
 def summary_table(comparison) -> str:
     """Every metric as mean ± std over seeds; the best mean per row in bold."""
-    models = comparison.plan.models
+    models = comparison.models
     headers = ["metric"]
     for model in models:
         mark = comparison.model_mark(model)
-        headers.append(f"{model} ⚠ {mark}" if mark else model)
+        label = comparison.label(model)
+        headers.append(f"{label} ⚠ {mark}" if mark else label)
     headers += ["real data"] if comparison.floors else []
     rows = []
     for _, keys in comparison.sections:
@@ -168,6 +169,10 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
             _table([p.title for p in recons], [[image(p) for p in recons]], False),
             "",
         ]
+    if figures.latents:
+        latents = figures.latents
+        out += ["## Latent spaces", "", LATENT_NOTE, ""]
+        out += [_table([p.title for p in latents], [[image(p) for p in latents]], False), ""]
     for heading, picture, note in (
         ("Metrics", figures.metrics, "No metrics were computed."),
         ("Training losses", figures.losses, "No finished epoch to plot."),
@@ -183,10 +188,18 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     return "\n".join(out) + "\n"
 
 
+LATENT_NOTE = (
+    "The test images' codes projected to 2-D (PCA; t-SNE with "
+    "'genlab explore RUN --method tsne'), coloured by class. Interpolations and traversals "
+    "are in each run's explore/ folder."
+)
+
+
 def all_pictures(figures) -> list:
     singles = [figures.metrics, figures.losses, figures.quality]
     singles += figures.search
-    return [*figures.samples, *figures.reconstructions, *[p for p in singles if p is not None]]
+    pictures = [*figures.samples, *figures.reconstructions, *figures.latents]
+    return [*pictures, *[p for p in singles if p is not None]]
 
 
 def write_markdown(comparison, figures, path: str | Path, files: str = FILES_DIR) -> Path:

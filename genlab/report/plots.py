@@ -39,6 +39,7 @@ class Figures:
     latent_note: str = ""
     quality_note: str = ""
     search: list[Picture] = field(default_factory=list)  # genlab.report.search
+    latents: list[Picture] = field(default_factory=list)  # RUN/explore/codes.png per model
 
 
 def report_figures(comparison) -> Figures:
@@ -64,6 +65,11 @@ def report_figures(comparison) -> Figures:
                     grids[-1].read_bytes(),
                     f"seed {run.seed}, after epoch {int(grids[-1].stem.split('-')[1])}",
                 )
+            )
+        codes = path / "explore" / "codes.png"
+        if codes.exists():
+            figures.latents.append(
+                Picture(f"codes-{model}.png", model, codes.read_bytes(), f"seed {run.seed}")
             )
     figures.latent_note = latent_note(shown)
     figures.losses = _picture("losses.png", "Training losses", loss_curves(comparison))
@@ -196,7 +202,7 @@ def metric_bars(comparison) -> bytes | None:
     ]
     if not keys:
         return None
-    models = comparison.plan.models
+    models = comparison.models
     colors = _colors(models)
     plt = _plt()
     fig, axes = _grid(plt, len(keys), width=max(3.2, 0.9 * len(models) + 1.2), height=3.2, cols=4)

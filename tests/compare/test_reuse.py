@@ -16,6 +16,7 @@ from genlab.comparison.execute import (
 )
 from genlab.comparison.plan import Plan, make_plan
 from genlab.errors import UnknownNameError, UsageError
+from genlab.registry import get_model
 from tests.compare.fakes import HPARAMS, make_run
 
 
@@ -79,7 +80,9 @@ def test_expected_identity_matches_what_run_one_writes(tmp_path):
     plan = Plan(models=["dcgan"], seeds=[4], out=tmp_path, epochs=2, limit=7)
     identity = expected_identity(plan, "dcgan", 4, data)
     assert identity["seed"] == 4 and identity["train_images"] == 7
-    assert identity["batch_size"] == 128 and identity["hparams"]["width"] == 64
+    spec = get_model("dcgan")
+    assert identity["batch_size"] == spec.default_batch_size
+    assert identity["hparams"]["width"] == 64
     config = {**identity, "versions": {"genlab": __version__}, "created": "today"}
     del config["genlab"]
     assert config_differences(config, identity) == []

@@ -161,3 +161,18 @@ def test_memorization_with_cached_distances_equals_the_reference_math(small, hel
     assert metrics.memorization_ratio(ctx) == pytest.approx(expected)
     again = EvalContext(fakes.FakeModel(held_out), fakes.spec(SAMPLE), small, evaluator, n=N)
     assert metrics.memorization_ratio(again) == pytest.approx(expected)  # distances from cache
+
+
+def test_linear_probe_separates_informative_codes_from_noise(small, held_out):
+    unit = (0.0, 1.0)
+    spec = fakes.spec(RECONSTRUCT, output_range=unit)
+    pixels = _evaluate(fakes.FakeModel(output_range=unit), spec, small)  # codes = the pixels
+    assert pixels["linear_probe"] > 0.6  # Fashion-MNIST classes are largely linear in pixels
+
+    rng = np.random.default_rng(0)
+    noise = fakes.FakeModel(
+        output_range=unit, encode=lambda x, training=False: rng.normal(size=(len(x), 16))
+    )
+    assert _evaluate(noise, spec, small)["linear_probe"] < 0.25  # about chance (0.1)
+    sampler = _evaluate(fakes.FakeModel(held_out), fakes.spec(SAMPLE), small)
+    assert sampler["linear_probe"] is None  # no encoder
