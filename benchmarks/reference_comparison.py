@@ -24,11 +24,14 @@ page (the written analysis) is kept. Run with::
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 
 from rich.console import Console
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # as the CLI does; the workers inherit it
 
 MARKER = "<!-- Everything below was written by benchmarks/reference_comparison.py. -->"
 SIDE_BY_SIDE_KEYS = ("fid", "kid", "precision", "recall", "coverage")
