@@ -24,7 +24,7 @@ time; the images it saw are recorded): ``ratio_equal_time``.
 the raw generator and its weight average at several decays from the same run; the tuning of the
 built-in defaults was done with it (``benchmarks/results/dcgan-tuning.json``). Run with::
 
-    python benchmarks/quality_per_compute.py --images 30000 --seeds 0 1 2   # the committed result
+    python benchmarks/quality_per_compute.py --seeds 0 1 2 --ema 0.999   # the committed result
     python benchmarks/quality_per_compute.py --trial --set lr=4e-4 --batch-size 64 \\
         --images 60000 --json benchmarks/results/dcgan-tuning.json
 """
@@ -233,13 +233,14 @@ def compare(args) -> None:
             if side == "tutorial":
                 trained = train_tutorial(data, args.images, seed)
             elif side == "genlab":
-                trained = train_genlab(data, args.images, seed)
+                trained = train_genlab(data, args.images, seed, ema=args.ema)
             else:  # the tutorial's wall time of the same seed
                 tutorial = json.loads(path.read_text())["runs"].get(f"tutorial-seed{seed}")
                 if tutorial is None:
                     print(f"{key}: needs tutorial-seed{seed} first", flush=True)
                     continue
-                trained = train_genlab(data, 10**9, seed, seconds=tutorial["train_seconds"])
+                seconds = tutorial["train_seconds"]
+                trained = train_genlab(data, 10**9, seed, ema=args.ema, seconds=seconds)
             sampler = trained["model"]
             load_after = os.getloadavg()
             started = time.perf_counter()
@@ -361,6 +362,9 @@ def main() -> None:
     parser.add_argument("--model", default="dcgan", help="--trial: dcgan or gan")
     parser.add_argument("--set", action="append", default=[], help="--trial: key=value")
     parser.add_argument("--batch-size", type=int, help="--trial: batch size")
+    parser.add_argument(
+        "--ema", type=float, help="genlab's weight-average decay (default: the run default)"
+    )
     parser.add_argument("--ema-decays", default="0.99,0.999", help="--trial: decays scored")
     parser.add_argument("--tag", default="trial", help="--trial: name of the entry")
     args = parser.parse_args()

@@ -32,16 +32,22 @@ IDENTITY_KEYS = (
     "batch_size",
     "seed",
     "val_fraction",
+    "ema",
 )
 
 
-def run_identity(spec, model_config, data, batch_size: int, seed: int, val_fraction=None) -> dict:
+def run_identity(
+    spec, model_config, data, batch_size: int, seed: int, val_fraction=None, ema=None
+) -> dict:
     """What makes two runs the same run: the ``config.json`` values a resumed or reused run must
     match (:data:`IDENTITY_KEYS`). ``data`` is before the validation split; ``train_images``
-    counts what is left after it. ``val_fraction`` appears only when it is not 0."""
+    counts what is left after it. ``val_fraction`` and ``ema`` (the weight average's decay)
+    appear only when they are not 0."""
     from genlab.data.validation import resolve_fraction, validation_count
+    from genlab.engine.ema import resolve_decay
 
     fraction = resolve_fraction(val_fraction, spec)
+    decay = resolve_decay(ema, spec.family)
     images = len(data.splits.train_images)
     return {
         "model": spec.name,
@@ -52,6 +58,7 @@ def run_identity(spec, model_config, data, batch_size: int, seed: int, val_fract
         "batch_size": batch_size,
         "seed": seed,
         **({"val_fraction": fraction} if fraction else {}),
+        **({"ema": decay} if decay else {}),
     }
 
 
@@ -116,7 +123,9 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     import keras
 
-    identity = run_identity(spec, model_config, data, batch_size, config.seed, config.val_fraction)
+    identity = run_identity(
+        spec, model_config, data, batch_size, config.seed, config.val_fraction, config.ema
+    )
     if config.resume:
         previous = run.config
         changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity.get(k)]
@@ -191,6 +200,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             callbacks=list(callbacks) + _plugin_callbacks(run),
             time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
             epoch_metrics=_each_epoch(validator, tracker),
+            ema=identity.get("ema", 0.0),
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")

@@ -179,6 +179,7 @@ class RunConfig:
     image_shape: str | None = None
     track_fid: int = 0
     val_fraction: float | None = None  # None: the model's default (genlab.data.validation)
+    ema: float | None = None  # None: the family's default (genlab.engine.ema); 0: no average
 
     def validate(self):
         """Check every option before anything heavy happens; the model's spec and config.
@@ -204,6 +205,10 @@ class RunConfig:
         from genlab.data.validation import check_fraction
 
         check_fraction(self.val_fraction)
+        if self.ema is not None:
+            from genlab.engine.ema import check_decay
+
+            check_decay(self.ema)
         if self.budget_minutes is not None and not self.budget_minutes > 0:
             raise ConfigError(f"--budget-minutes must be positive, got {self.budget_minutes}")
         if self.budget_minutes is not None and self.strategy == "multiworker":

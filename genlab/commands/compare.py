@@ -24,6 +24,7 @@ def command_line(plan, all_models: bool) -> str:
         ("--batch-size", plan.batch_size),
         ("--data-dir", plan.data_dir),
         ("--track-fid", plan.track_fid or None),
+        ("--ema", plan.ema),
     ):
         if value is not None:
             args += [flag, str(value)]
@@ -67,6 +68,8 @@ def compare_cmd(
     track_fid: int = options.track_fid(
         "FID of N samples after every epoch of every run: quality-over-time curves."
     ),
+    ema: float = options.ema(),
+    no_ema: bool = options.no_ema(),
     search: int = typer.Option(
         0, "--search", help="First give every model K tuning trials; compare the best configs."
     ),
@@ -105,6 +108,7 @@ def compare_cmd(
         strategy=strategy,
         reuse=reuse,
         track_fid=track_fid,
+        ema=options.resolve_ema(ema, no_ema),
     )
     from genlab.comparison.samples import parse_sample_sets, with_sample_sets
 
@@ -123,7 +127,9 @@ def compare_cmd(
         search_options = SearchOptions(
             search, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
         )
-        search_options = tune._with(search_options, eval_samples=eval_n, sampler=sampler)
+        search_options = tune._with(
+            search_options, eval_samples=eval_n, sampler=sampler, ema=plan.ema
+        )
         search_options.check()
     total = len(plan.models) * len(plan.seeds)
     console.print(

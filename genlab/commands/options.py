@@ -72,6 +72,28 @@ def val_fraction(
     return typer.Option(None, "--val-fraction", help=help)
 
 
+def ema(
+    help: str = (
+        "Sample from an exponential moving average of the generator's weights with this decay "
+        "(e.g. 0.999; warmed up). Default: the model family's (none for the built-ins)."
+    ),
+):
+    return typer.Option(None, "--ema", help=help)
+
+
+def no_ema():
+    return typer.Option(False, "--no-ema", help="No weight average (same as --ema 0).")
+
+
+def resolve_ema(ema_decay, off: bool):
+    """``--ema``/``--no-ema`` as one value: None (the default), 0 (off) or the decay."""
+    from genlab.errors import UsageError
+
+    if off and ema_decay:
+        raise UsageError("--ema and --no-ema contradict each other; give one")
+    return 0.0 if off else ema_decay
+
+
 def as_json(help: str = "Print JSON on stdout."):
     return typer.Option(False, "--json", help=help)
 
@@ -83,11 +105,14 @@ __all__ = [
     "data_dir",
     "dataset",
     "device",
+    "ema",
     "epochs",
     "eval_n",
     "evaluate",
     "limit",
+    "no_ema",
     "out",
+    "resolve_ema",
     "strategy",
     "track_fid",
     "val_fraction",

@@ -32,6 +32,8 @@ def run_cmd(
     budget_minutes: float = options.budget_minutes(),
     track_fid: int = options.track_fid(),
     val_fraction: float = options.val_fraction(),
+    ema: float = options.ema(),
+    no_ema: bool = options.no_ema(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
     from genlab.config import parse_assignments
@@ -64,6 +66,7 @@ def run_cmd(
         image_shape=image_shape,
         track_fid=track_fid,
         val_fraction=val_fraction,
+        ema=options.resolve_ema(ema, no_ema),
     )
     try:
         summary = run_one(config, console=console)

@@ -69,6 +69,8 @@ def tune_cmd(
     jobs: int = jobs_option(),
     executor: str = executor_option(),
     address: str = address_option(),
+    ema: float = options.ema(),
+    no_ema: bool = options.no_ema(),
     as_json: bool = options.as_json("Print every trial and the best config as JSON on stdout."),
 ):
     """Search MODEL's hyperparameters: K trials scored by validation FID; rerun to continue."""
@@ -88,6 +90,7 @@ def tune_cmd(
         eval_samples=eval_n,
         data_dir=str(data_dir) if data_dir else None,
         device=device,
+        ema=options.resolve_ema(ema, no_ema),
     )
     name = plan.models[0]
     if out_dir is None:
@@ -99,7 +102,7 @@ def tune_cmd(
     search_options = SearchOptions(
         trials, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
     )
-    search_options = _with(search_options, eval_samples=eval_n, sampler=sampler)
+    search_options = _with(search_options, eval_samples=eval_n, sampler=sampler, ema=plan.ema)
     search_options.check()
     plan.command = _command_line(name, plan, search_options, jobs, executor, address)
     runner = make_executor(executor, jobs, address, device)
@@ -215,6 +218,7 @@ def _command_line(name, plan, search, jobs, executor, address) -> str:
         ("--seeds", len(plan.seeds) or None),
         ("--jobs", jobs if jobs > 1 else None),
         ("--address", address),
+        ("--ema", search.ema),
     ):
         if value is not None:
             args += [flag, str(value)]

@@ -54,7 +54,7 @@ def expected_identity(plan: Plan, model: str, seed: int, data) -> dict:
     spec, model_config = plan.run_config(model, seed).validate()
     batch_size = plan.batch_size or spec.default_batch_size
     return {
-        **run_identity(spec, model_config, data, batch_size, seed),
+        **run_identity(spec, model_config, data, batch_size, seed, ema=plan.ema),
         "epochs": plan.run_epochs,
         "limit": plan.limit,
         "budget_minutes": plan.budget_minutes,

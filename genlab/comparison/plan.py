@@ -20,7 +20,7 @@ DEFAULT_EPOCHS = 5
 BUDGET_EPOCH_CAP = 10_000
 #: Plan options that every run of the comparison gets unchanged.
 _SHARED_OPTIONS = ("dataset", "batch_size", "limit", "data_dir", "device", "strategy", "evaluate")
-_SHARED_OPTIONS += ("eval_samples", "budget_minutes", "track_fid")
+_SHARED_OPTIONS += ("eval_samples", "budget_minutes", "track_fid", "ema")
 
 
 @dataclass
@@ -42,6 +42,7 @@ class Plan:
     strategy: str = "default"
     reuse: bool = True
     track_fid: int = 0
+    ema: float | None = None  # the weight average's decay; None: each model family's default
     command: str = ""
     #: External sample sets scored beside the models: name -> .npy/.npz or image folder.
     samples: dict = dataclasses.field(default_factory=dict)

@@ -50,6 +50,7 @@ class SearchOptions:
     eval_samples: int = 10_000
     sampler: str = "random"
     seed: int = 0
+    ema: float | None = None  # --ema/--no-ema of every trial; None: the family's default
 
     def check(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 1:
@@ -65,7 +66,9 @@ class SearchOptions:
     def identity(self) -> dict:
         """What a search directory must have been made with to be continued."""
         keys = ("dataset", "epochs", "budget_minutes", "limit", "batch_size", "eval_samples")
-        return {**{k: getattr(self, k) for k in keys}, "sampler": self.sampler, "seed": self.seed}
+        ema = {} if self.ema is None else {"ema": self.ema}
+        fixed = {"sampler": self.sampler, "seed": self.seed, **ema}
+        return {**{k: getattr(self, k) for k in keys}, **fixed}
 
     def budget_text(self) -> str:
         if self.budget_minutes:
@@ -228,6 +231,7 @@ class ModelSearch:
             overrides=dict(params),
             evaluate=False,
             grids=False,
+            ema=o.ema,
         )
         return Job(f"{self.model}/trial-{number:03d}", config, validation_n=o.eval_samples)
 

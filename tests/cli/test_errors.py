@@ -16,6 +16,8 @@ import pytest
         (["run", "dcgan", "--set", "nosuch=1"], "valid keys: beta_1, d_lr, dropout"),
         (["run", "dcgan", "--set", "width=wide"], "expected int"),
         (["run", "dcgan", "--set", "lr"], "expects key=value"),
+        (["run", "dcgan", "--ema", "1.5"], "--ema must be in [0, 1)"),
+        (["run", "dcgan", "--ema", "0.9", "--no-ema"], "--ema and --no-ema contradict"),
         (["run", "dcgan", "--device", "tpu"], "--device must be one of auto, cpu, gpu"),
         (["run", "dcgan", "--out", "/etc/hostname/run"], "cannot write to run directory"),
         (["sample", "/nonexistent/run", "-o", "x.png"], "not a genlab run directory"),

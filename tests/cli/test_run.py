@@ -115,3 +115,34 @@ def test_metrics_json_is_valid(finished_run):
     out, _ = finished_run
     metrics = json.loads((out / "metrics.json").read_text())
     assert isinstance(metrics, dict) and metrics
+
+
+def test_ema_is_recorded_sampled_from_and_leaves_training_unchanged(finished_run, tmp_path, cli):
+    """--ema: the same training as without it (raw weights in the checkpoints are identical),
+    but `sample` draws from the average; resuming with another decay is refused."""
+    from genlab.engine.checkpoint import list_checkpoints
+
+    plain, _ = finished_run
+    averaged = tmp_path / "ema"
+    result = cli(
+        "run", "dcgan", "--epochs", "2", "--out", averaged, "--no-eval", "--ema", "0.9", *SMALL
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads((averaged / "config.json").read_text())["ema"] == 0.9
+    assert "ema" not in json.loads((plain / "config.json").read_text())  # off by default
+    with (
+        np.load(list_checkpoints(plain / "checkpoints")[-1]) as raw,
+        np.load(list_checkpoints(averaged / "checkpoints")[-1]) as with_average,
+    ):
+        shared = [k for k in raw.files if k.startswith("v")]
+        assert len(with_average.files) > len(raw.files)  # the average is checkpointed too
+        for key in shared:
+            np.testing.assert_array_equal(raw[key], with_average[key])
+    samples = {}
+    for name, run in (("plain", plain), ("ema", averaged)):
+        target = tmp_path / f"{name}.npy"
+        assert cli("sample", run, "-n", "16", "--seed", "5", "-o", target).returncode == 0
+        samples[name] = np.load(target)
+    assert np.abs(samples["plain"] - samples["ema"]).max() > 1e-3
+    refused = cli("run", "dcgan", "--out", averaged, "--resume", "--no-ema", *SMALL)
+    assert refused.returncode == 2 and "ema differ" in refused.stderr, refused.stderr
