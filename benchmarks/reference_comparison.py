@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -164,7 +165,8 @@ def write_docs(page: Path, comparisons: dict, table: str) -> None:
         f"[{defaults_page.name}]({defaults_page.name}).\n\n",
         table,
         "\n\n",
-        render_markdown(searched, figures, files=files),
+        # The report's headings one level down: the page has its own title.
+        re.sub(r"^(#+) ", r"#\1 ", render_markdown(searched, figures, files=files), flags=re.M),
     ]
     atomic_write_text(page, "".join(parts))
 

@@ -152,3 +152,19 @@ def test_explore_command(vae_run, cli):
     bad = cli("explore", vae_run, "--method", "umap")
     assert bad.returncode == 2 and "error: --method must be one of" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_tsne_keeps_clusters_apart():
+    """The t-SNE path itself (scikit-learn, the ``explore`` extra): well-separated clusters in 8-D
+    stay separated in 2-D — every point's nearest 2-D neighbour is of its own cluster."""
+    pytest.importorskip("sklearn")
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(4), 60)
+    codes = rng.normal(scale=8, size=(4, 8))[labels] + rng.normal(size=(240, 8))
+    xy, method = ex.embed_2d(codes, "auto")
+    assert method == "tsne" and xy.shape == (240, 2) and xy.dtype == np.float32
+    distances = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    assert (labels[distances.argmin(axis=1)] == labels).mean() > 0.95
+    again, _ = ex.embed_2d(codes, "tsne")
+    np.testing.assert_array_equal(xy, again)  # seeded: the same map twice

@@ -36,6 +36,26 @@ def search_figures(summary) -> list[Picture]:
     ]
 
 
+#: Tick values of a logarithmic FID axis.
+FID_TICKS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)
+
+
+def _fid_axis(ax, values) -> None:
+    """A logarithmic y axis with plain tick labels when the FIDs span more than 3x, so that one
+    failed-looking trial (FID 200) does not flatten the differences between good ones (20-30)."""
+    values = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
+    if not values or max(values) < 3 * min(values):
+        return
+    from matplotlib.ticker import NullFormatter
+
+    ax.set_yscale("log")
+    low, high = min(values) / 1.15, max(values) * 1.15
+    ax.set_ylim(low, high)
+    ax.set_yticks([t for t in FID_TICKS if low <= t <= high])
+    ax.set_yticklabels([f"{t:g}" for t in FID_TICKS if low <= t <= high])
+    ax.yaxis.set_minor_formatter(NullFormatter())
+
+
 def distribution_chart(searches) -> bytes:
     plt = _plt()
     models = list(searches)
@@ -59,6 +79,7 @@ def distribution_chart(searches) -> bytes:
         bad = sum(t.fid is None for t in searches[model].trials)
         labels.append(model + (f"\n({bad} failed)" if bad else ""))
     ax.set_xticks(range(len(models)), labels)
+    _fid_axis(ax, [v for values in finished for v in values])
     ax.set_ylabel("validation FID (lower is better)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -69,6 +90,7 @@ def best_vs_trials_chart(searches) -> bytes:
     plt = _plt()
     colors = _colors(list(searches))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    shown = []
     for model, search in searches.items():
         curve = [row for row in best_vs_trials(search.scores) if row["median"] is not None]
         if not curve:
@@ -77,6 +99,8 @@ def best_vs_trials_chart(searches) -> bytes:
         high = [row["high"] if row["high"] is not None else math.nan for row in curve]
         ax.plot(n, [row["median"] for row in curve], "-o", color=colors[model], label=model, ms=4)
         ax.fill_between(n, [row["low"] for row in curve], high, color=colors[model], alpha=0.18)
+        shown += [row["low"] for row in curve] + high
+    _fid_axis(ax, shown)
     ax.set_xlabel("number of trials")
     ax.set_ylabel("best validation FID")
     ax.xaxis.get_major_locator().set_params(integer=True)

@@ -118,3 +118,18 @@ def test_quality_over_time_draws_per_epoch_curves_when_fid_was_tracked(tmp_path)
         run.write_history([{**row, "fid": 90.0 / row["epoch"]} for row in run.read_history()])
     png, note = quality_vs_time(comparison)
     assert png.startswith(b"\x89PNG") and note.startswith("fid after each epoch")
+
+
+def test_fid_axis_goes_logarithmic_only_for_a_wide_spread():
+    """One trial at FID 190 must not flatten the differences between trials at 20-30."""
+    from genlab.report.plots import _plt
+    from genlab.report.search import _fid_axis
+
+    plt = _plt()
+    fig, (wide, narrow) = plt.subplots(1, 2)
+    _fid_axis(wide, [20.0, 25.0, 31.0, 190.0, None])
+    _fid_axis(narrow, [20.0, 25.0, 31.0])
+    assert wide.get_yscale() == "log" and narrow.get_yscale() == "linear"
+    assert {20, 30, 50, 100, 150} <= set(wide.get_yticks())
+    assert [t.get_text() for t in wide.get_yticklabels()][:2] == ["20", "30"]
+    plt.close(fig)
