@@ -36,6 +36,15 @@ def fashion():
         pytest.skip(f"Fashion-MNIST not installed ({exc}); apt-get install dataset-fashion-mnist")
 
 
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that a test interrupts with SIGINT: a shell starts background
+    jobs with SIGINT ignored, and Python then installs no KeyboardInterrupt handler, so a suite
+    run under ``nohup ... &`` would see Ctrl-C ignored."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args, env=None, timeout=600, check=False) -> subprocess.CompletedProcess:
     """Run the real ``genlab`` console entry point in a subprocess."""
     full_env = {**os.environ, **(env or {})}

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from genlab.engine import progress as progress_module
 from genlab.engine.progress import ProgressBar, ProgressLines, progress_callback
-from tests.conftest import run_cli
+from tests.conftest import default_sigint, run_cli
 
 LINE = re.compile(
     r"^(?P<run>\S+): epoch (?P<epoch>\d+)/(?P<epochs>\d+) step (?P<step>\d+)/(?P<steps>\d+)  "
@@ -54,6 +54,7 @@ def test_resumed_run_says_where_and_counts_from_there(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     for line in proc.stderr:  # the first progress line: 7 of 64 steps of epoch 1 are done
         if LINE.match(line.strip()):

@@ -7,9 +7,11 @@ uninterrupted run (same seed, CPU), with a continuous history and no corrupt fil
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import pytest
 
 from genlab.engine.checkpoint import list_checkpoints
 from genlab.runs import RunDir
-from tests.conftest import run_cli
+from tests.conftest import default_sigint, run_cli
 
 ARGS = [
     "run",
@@ -45,6 +47,7 @@ def _start(out: Path) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
 
 
@@ -142,13 +145,16 @@ def test_corrupt_newest_checkpoint_falls_back(tmp_path, reference):
 def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
     out = tmp_path / "run"
     proc = _start(out)
-    _wait_for(proc, _kill_point(out, "mid-epoch-2"))
-    # ckpt-0001 appears just before epoch 2 starts; a signal before its first step would
-    # (rightly) save nothing new, so let about a third of the epoch run first.
-    epoch_seconds = RunDir(reference).read_history()[1]["seconds"]
-    time.sleep(max(0.2, epoch_seconds / 3))
+    lines = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)
+    reader.start()
+    # Off a terminal genlab prints a line per step here (12 steps an epoch): press Ctrl-C once
+    # epoch 2 has done two steps, so the interrupt lands mid-epoch however fast the machine is.
+    _wait_for(proc, lambda: any(re.search(r"epoch 2/3 step ([2-9]|1[01])/12", x) for x in lines))
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=60)
+    proc.wait(timeout=60)
+    reader.join(timeout=10)
+    stderr = "".join(lines)
     assert proc.returncode == 130, stderr
     assert "--resume" in stderr and "Traceback" not in stderr
     assert RunDir(out).status["state"] == "interrupted"
