@@ -154,14 +154,14 @@ def train_genlab(
 ) -> dict:
     import keras
 
-    from genlab.engine.ema import default_decay
+    from genlab.engine.ema import resolve_decay
     from genlab.engine.trainer import TrainOptions, train
     from genlab.runs import RunDir
 
     keras.utils.set_random_seed(seed)
     spec, plan, model = build_genlab(model_name, overrides or {})
     batch = batch_size or spec.default_batch_size
-    decay = default_decay(spec.family) if ema is None else ema
+    decay = resolve_decay(ema, spec.family)
     train_images, epochs = training_images(data, images)
     if seconds is not None:  # equal wall time: as many epochs as the time allows
         epochs = 1000

@@ -109,10 +109,15 @@ def _pca(x: np.ndarray, k: int) -> np.ndarray:
     return (u[:, :k] * s[:k]).astype(np.float32)
 
 
-def embed_2d(codes: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
-    """``(xy, method used)``; ``auto`` is t-SNE when scikit-learn is installed, else PCA."""
+def check_method(method: str) -> None:
+    """A code-map method genlab knows, or one :class:`UsageError` naming the choices."""
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+
+
+def embed_2d(codes: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
+    """``(xy, method used)``; ``auto`` is t-SNE when scikit-learn is installed, else PCA."""
+    check_method(method)
     if method == "tsne" and not tsne_available():
         raise UsageError(
             "t-SNE needs scikit-learn: pip install 'genlab[explore]' (or use --method pca)"
@@ -299,8 +304,7 @@ def explore(
     from genlab.data.pipeline import scale, unscale
     from genlab.runs import atomic_write_json
 
-    if method not in METHODS:
-        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    check_method(method)
     if n < 5:
         raise UsageError(f"--n must be at least 5, got {n}")
     out = Path(out_dir)

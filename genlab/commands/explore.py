@@ -29,10 +29,9 @@ def explore_cmd(
     accuracy of their codes; every sampler gets interpolations between prior draws; the vae
     family a latent traversal. Written to RUN_DIR/explore/ with explore.json.
     """
-    from genlab.explore import METHODS
+    from genlab.explore import check_method
 
-    if method not in METHODS:
-        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    check_method(method)  # before the run's model and data are loaded
     if n < 8:
         raise UsageError(f"--n must be at least 8, got {n}")
     from genlab.data.loading import reload_run_data
