@@ -24,7 +24,9 @@ time; the images it saw are recorded): ``ratio_equal_time``.
 the raw generator and its weight average at several decays from the same run; the tuning of the
 built-in defaults was done with it (``benchmarks/results/dcgan-tuning.json``). Run with::
 
-    python benchmarks/quality_per_compute.py --seeds 0 1 2 --ema 0.999   # the committed result
+    python benchmarks/quality_per_compute.py    # results/quality-per-compute.json (3 seeds, 30k)
+    python benchmarks/quality_per_compute.py --ema 0.999 \\
+        --json benchmarks/results/quality-per-compute-ema0.999.json
     python benchmarks/quality_per_compute.py --trial --set lr=4e-4 --batch-size 64 \\
         --images 60000 --json benchmarks/results/dcgan-tuning.json
 """
