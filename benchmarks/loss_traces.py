@@ -41,9 +41,9 @@ def recorder():
 
 
 def trace(model: str, minutes: float, overrides: dict) -> dict:
+    from genlab.config import RunConfig
     from genlab.errors import DivergenceError
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     record = recorder()
     started = time.perf_counter()

@@ -30,9 +30,9 @@ def child(args) -> dict:
     """Runs inside the fresh process: import, load, train, report."""
     import tensorflow  # noqa: F401  (counted in the floor, as in every run)
 
+    from genlab.config import RunConfig
     from genlab.data.loading import load
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     load("fashion", limit=args.limit)
     floor = peak_mib()

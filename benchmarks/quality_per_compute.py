@@ -10,7 +10,7 @@ against the test split.
   for both, batch 128, float32, a plain ``tf.function`` step over two GradientTapes, the
   tutorial's ``shuffle().batch()`` dataset (its last batch of an epoch is partial).
 - **genlab**: the registered ``dcgan`` with its built-in defaults, trained by the engine
-  (``genlab.engine.trainer.train``: the device plan, mixed precision, the family's default
+  (``genlab.engine.trainer.train``: the device placement, mixed precision, the family's default
   weight average), as ``genlab run dcgan`` trains it.
 
 For each seed the tutorial run comes first, then the genlab run, so both sides see similar
@@ -115,14 +115,16 @@ def build_genlab(model_name: str, overrides: dict):
 
     spec = get_model(model_name)
     config = make_model_config(spec, overrides)
-    plan = device.plan("auto")
-    with plan.strategy.scope():
+    placement = device.place("auto")
+    with placement.strategy.scope():
         model = resolve(spec.build)(config, (28, 28, 1))
         model.build_optimizers()
         model.built = True
-        model.compile(jit_compile=plan.jit_compile, steps_per_execution=plan.steps_per_execution)
+        model.compile(
+            jit_compile=placement.jit_compile, steps_per_execution=placement.steps_per_execution
+        )
     keras.mixed_precision.set_global_policy("float32")  # the evaluator computes in float32
-    return spec, plan, model
+    return spec, placement, model
 
 
 class ExtraAverages:
@@ -158,10 +160,10 @@ def train_genlab(
 
     from genlab.engine.ema import resolve_decay
     from genlab.engine.trainer import TrainOptions, train
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     keras.utils.set_random_seed(seed)
-    spec, plan, model = build_genlab(model_name, overrides or {})
+    spec, placement, model = build_genlab(model_name, overrides or {})
     batch = batch_size or spec.default_batch_size
     decay = resolve_decay(ema, spec.family)
     train_images, epochs = training_images(data, images)
@@ -182,7 +184,12 @@ def train_genlab(
         run = RunDir(Path(tmp) / "run")
         run.ensure_writable()
         result = train(
-            model, run, train_images, plan, options, callbacks=[extra.callback] if extra else []
+            model,
+            run,
+            train_images,
+            placement,
+            options,
+            callbacks=[extra.callback] if extra else [],
         )
     return {
         "model": model,

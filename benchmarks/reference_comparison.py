@@ -145,7 +145,7 @@ def write_docs(page: Path, comparisons: dict, table: str) -> None:
     """The results page (searched, with the side-by-side table) and ``<page>-defaults.md``."""
     from genlab.report.markdown import render_markdown, write_markdown
     from genlab.report.plots import report_figures
-    from genlab.runs import atomic_write_text
+    from genlab.run_dir import atomic_write_text
 
     old = page.read_text() if page.exists() else ""
     head = old.split(MARKER)[0] if MARKER in old else "# Reference results\n\n"

@@ -134,11 +134,11 @@ def measure(args) -> dict:
     import keras
     from rich.console import Console
 
+    from genlab.config import RunConfig
     from genlab.data.loading import load
     from genlab.data.pipeline import training_dataset
     from genlab.registry import get_model
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     spec = get_model(args.model)
     n_images = args.steps * args.batch_size

@@ -6,6 +6,7 @@ every plugin's specs without TensorFlow: ``GenerativeModel`` (TensorFlow), ``Arr
 ``RunDir`` and ``NotApplicable`` (numpy) are loaded on first access.
 """
 
+from genlab.config import RunConfig
 from genlab.errors import (
     CheckpointError,
     ConfigError,
@@ -31,10 +32,8 @@ from genlab.specs import (
     MetricSpec,
     ModelConfig,
     ModelSpec,
-    RunConfig,
 )
-
-__version__ = "0.1.0"
+from genlab.version import __version__
 
 __all__ = [
     "CAPABILITIES",
@@ -75,7 +74,7 @@ __all__ = [
 _LAZY = {
     "GenerativeModel": "genlab.model",
     "ArraySplits": "genlab.data.arrays",
-    "RunDir": "genlab.runs",
+    "RunDir": "genlab.run_dir",
     "NotApplicable": "genlab.evaluation.context",
 }
 

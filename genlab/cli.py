@@ -14,11 +14,11 @@ import sys
 
 import typer
 
-from genlab import __version__
 from genlab.commands import register_all
 from genlab.errors import GenlabError
 from genlab.report import console as output
 from genlab.report.console import error, warn
+from genlab.version import __version__
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 

@@ -1,12 +1,27 @@
-"""Model hyperparameters from ``--set key=value`` overrides, checked against the model's config."""
+"""What defines a run, and its one check.
+
+* :class:`RunConfig`: one training run, as :func:`genlab.run.run_one` takes it (``config.json``
+  records it); :meth:`RunConfig.validate` is the one place run options are checked.
+* :class:`RunOptions`: the options many runs share (a comparison, a search); extended by
+  :class:`genlab.comparison.plan.Plan` and :class:`genlab.search.study.SearchOptions`, and the
+  only thing that builds a :class:`RunConfig` (:meth:`RunOptions.run_config`).
+* ``--set key=value`` overrides checked against a model's config dataclass.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from genlab.errors import ConfigError
 from genlab.specs import ModelConfig, ModelSpec
+
+#: Epochs of every run of a comparison or a search without ``--epochs`` or ``--budget-minutes``.
+DEFAULT_EPOCHS = 5
+#: With only ``--budget-minutes``, the clock ends training; this only caps the epoch count.
+BUDGET_EPOCH_CAP = 10_000
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -64,3 +79,124 @@ def make_model_config(spec: ModelSpec, overrides: dict | None = None) -> ModelCo
         if kind in (int, float) and isinstance(value, (int, float)) and value < 0:
             raise ConfigError(f"--set {key}={value}: must not be negative")
     return config
+
+
+@dataclass
+class RunConfig:
+    """Everything that defines a training run; saved as ``config.json`` in the run directory."""
+
+    model: str
+    dataset: str = "fashion"
+    epochs: int | None = None
+    batch_size: int | None = None
+    seed: int = 0
+    limit: int | None = None
+    out: str | None = None
+    data_dir: str | None = None
+    device: str = "auto"
+    strategy: str = "default"
+    overrides: dict[str, Any] = field(default_factory=dict)
+    resume: bool = False
+    evaluate: bool = True
+    eval_samples: int = 10_000
+    budget_minutes: float | None = None
+    grids: bool = True
+    image_shape: str | None = None
+    track_fid: int = 0
+    val_fraction: float | None = None  # None: the model's default (genlab.data.split)
+    ema: float | None = None  # None: the family's default (genlab.engine.ema); 0: no average
+
+    def validate(self):
+        """Check every option before anything heavy happens; the model's spec and config.
+
+        The one place run options are checked: ``genlab run``, every run of ``genlab compare``
+        and anything else that trains goes through here, so they accept and refuse the same.
+        """
+        from genlab.config import make_model_config
+        from genlab.engine.device import DEVICES, STRATEGIES
+        from genlab.errors import ConfigError
+        from genlab.registry import get_model
+
+        for name in ("epochs", "batch_size", "limit", "eval_samples"):
+            value = getattr(self, name)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or value < 1
+            ):
+                flag = "--eval-n" if name == "eval_samples" else "--" + name.replace("_", "-")
+                raise ConfigError(f"{flag} must be a positive integer, got {value}")
+        fid_n = self.track_fid
+        if isinstance(fid_n, bool) or not isinstance(fid_n, int) or fid_n < 0:
+            raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {fid_n}")
+        from genlab.data.split import check_fraction
+
+        check_fraction(self.val_fraction)
+        if self.ema is not None:
+            from genlab.engine.ema import check_decay
+
+            check_decay(self.ema)
+        if self.budget_minutes is not None and not self.budget_minutes > 0:
+            raise ConfigError(f"--budget-minutes must be positive, got {self.budget_minutes}")
+        if self.budget_minutes is not None and self.strategy == "multiworker":
+            raise ConfigError(
+                "--budget-minutes cannot be used with --strategy multiworker (each worker's clock "
+                "would stop it at a different step); use --epochs"
+            )
+        if self.device not in DEVICES:
+            raise ConfigError(f"--device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(
+                f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
+            )
+        spec = get_model(self.model)
+        return spec, make_model_config(spec, self.overrides)
+
+
+@dataclass(kw_only=True)
+class RunOptions:
+    """Options that every run made from them gets unchanged: data, budget, device, evaluation.
+
+    ``genlab run`` uses them for its one run (``epochs`` None: the model's own default);
+    options shared by several runs (:attr:`shared` True, as in a comparison or a search) give
+    every model the same number of epochs, :data:`DEFAULT_EPOCHS` unless told otherwise.
+    """
+
+    dataset: str = "fashion"
+    epochs: int | None = None
+    budget_minutes: float | None = None
+    limit: int | None = None
+    batch_size: int | None = None
+    data_dir: str | None = None
+    device: str = "auto"
+    strategy: str = "default"
+    evaluate: bool = True
+    eval_samples: int = 10_000
+    track_fid: int = 0
+    ema: float | None = None  # None: the family's default; 0: no weight average
+
+    #: True for options shared by several runs: one epoch count for every model.
+    shared: ClassVar[bool] = False
+
+    @property
+    def run_epochs(self) -> int | None:
+        """The epochs each run is given (a cap when a time budget ends training)."""
+        if self.epochs or not self.shared:
+            return self.epochs
+        return BUDGET_EPOCH_CAP if self.budget_minutes else DEFAULT_EPOCHS
+
+    def budget_text(self, per: str = "run") -> str:
+        """``"2 min of training per run (at most 3 epochs)"`` or ``"5 epochs per run"``."""
+        if self.budget_minutes:
+            cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
+            return f"{self.budget_minutes:g} min of training per {per}{cap}"
+        epochs = self.run_epochs
+        if epochs is None:
+            return f"each model's default epochs per {per}"
+        return f"{epochs} epoch{'s' if epochs > 1 else ''} per {per}"
+
+    def run_config(self, model: str, *, seed: int = 0, out=None, **specific) -> RunConfig:
+        """The :class:`RunConfig` of one run made with these options; ``specific`` sets what
+        only this run has (``resume``, ``overrides``, ``grids``, a narrower ``limit``, ...)."""
+        shared = {f.name: getattr(self, f.name) for f in dataclasses.fields(RunOptions)}
+        shared["epochs"] = self.run_epochs
+        out = None if out is None else str(out)
+        return RunConfig(model, seed=seed, out=out, **{**shared, **specific})

@@ -263,7 +263,7 @@ def save_code_map(path, xy, labels, class_names=(), title: str = "") -> None:
     """:func:`code_map_figure` written as a PNG."""
     import matplotlib.pyplot as plt
 
-    from genlab.runs import atomic_output
+    from genlab.run_dir import atomic_output
 
     fig = code_map_figure(xy, labels, class_names, title)
     with atomic_output(path) as tmp:
@@ -302,7 +302,7 @@ def explore(
         n: test images in the code map and the linear probe.
     """
     from genlab.data.pipeline import scale, unscale
-    from genlab.runs import atomic_write_json
+    from genlab.run_dir import atomic_write_json
 
     check_method(method)
     if n < 5:

@@ -76,7 +76,7 @@ class PluginManager:
 
     def register(self, plugin, name: str, *, distribution="genlab", version="", builtin=False):
         """Register an already imported plugin object (module or instance)."""
-        from genlab import __version__
+        from genlab.version import __version__
 
         info = PluginInfo(
             name=name,
@@ -151,7 +151,7 @@ class PluginManager:
         self.register(plugin, name, **meta)
 
     def load_core(self) -> None:
-        from genlab import __version__
+        from genlab.version import __version__
 
         disabled = _env_list("GENLAB_DISABLE_PLUGINS") or set()
         for module in CORE_PLUGINS:

@@ -14,11 +14,12 @@ import platform
 import time
 from pathlib import Path
 
-from genlab import __version__
+from genlab.config import RunConfig
 from genlab.errors import ConfigError, DivergenceError, PluginError, RunDirError
 from genlab.registry import get_model
-from genlab.runs import RunDir, atomic_output, open_run, save_npy
-from genlab.specs import RECONSTRUCT, RunConfig, resolve
+from genlab.run_dir import RunDir, atomic_output, open_run, save_npy
+from genlab.specs import RECONSTRUCT, resolve
+from genlab.version import __version__
 
 PREVIEW_COUNT = 64
 FINALIZE_IMAGES = 10_000
@@ -43,7 +44,7 @@ def run_identity(
     match (:data:`IDENTITY_KEYS`). ``data`` is before the validation split; ``train_images``
     counts what is left after it. ``val_fraction`` and ``ema`` (the weight average's decay)
     appear only when they are not 0."""
-    from genlab.data.validation import resolve_fraction, validation_count
+    from genlab.data.split import resolve_fraction, validation_count
     from genlab.engine.ema import resolve_decay
 
     fraction = resolve_fraction(val_fraction, spec)
@@ -119,7 +120,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
 
     shape = parse_image_shape(config.image_shape)
     data = load(config.dataset, config.data_dir, image_shape=shape, limit=config.limit)
-    placement = device.plan(config.device, config.strategy)
+    placement = device.place(config.device, config.strategy)
 
     import keras
 
@@ -177,7 +178,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         )
     validator = None
     if len(val_images) and placement.is_chief and placement.strategy_name != "multiworker":
-        from genlab.engine.validation import validation_metrics
+        from genlab.engine.validation_losses import validation_metrics
 
         validator = validation_metrics(model, val_images, spec.output_range)
     wants_grids = config.grids and placement.is_chief

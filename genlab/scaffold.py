@@ -283,7 +283,7 @@ def scaffold(name: str, directory: str | Path = ".") -> Path:
     Refuses to touch an existing directory. Files are written to a temporary folder first and
     renamed into place, so a failure leaves nothing half written.
     """
-    from genlab import __version__
+    from genlab.version import __version__
 
     name = validate_name(name)
     parent = Path(directory).expanduser()

@@ -1,4 +1,4 @@
-"""The frozen records that plugins hand to genlab and that runs are described by.
+"""The frozen records that plugins hand to genlab: models, datasets, metrics.
 
 Nothing here imports TensorFlow: ``genlab list`` and ``genlab plugins`` read these without paying
 for a TensorFlow import. A model spec names its builder as ``"module:function"`` so the heavy
@@ -123,11 +123,10 @@ class MetricSpec:
         description: one line.
         requires: capabilities the model needs for the metric to apply.
         compute: ``"module:function"`` or callable ``(context) -> dict[str, float]``.
-        higher_is_better: direction of the key ``name`` when ``keys`` does not give it.
         keys: every key ``compute`` returns, with its direction (:data:`HIGHER`, :data:`LOWER`,
             :data:`TOWARD_FLOOR`, or None for a key that is reported but never ranked, such as a
-            standard deviation). ``name`` is always one of them. Comparisons and reports read
-            directions from here and nowhere else.
+            standard deviation). ``name`` is always one of them (:data:`LOWER` when not given).
+            The one source of directions: comparisons and reports read them here only.
         option: the name of an evaluation option that switches the metric on (``inception``);
             such a metric is left out of results entirely unless the option is set.
     """
@@ -136,14 +135,12 @@ class MetricSpec:
     description: str
     compute: str | Callable[..., Any]
     requires: frozenset[str] = frozenset()
-    higher_is_better: bool = False
     keys: Mapping[str, str | None] = field(default_factory=dict)
     option: str | None = None
     plugin: str = ""
 
     def __post_init__(self):
-        default = HIGHER if self.higher_is_better else LOWER
-        keys = {self.name: default, **dict(self.keys)}
+        keys = {self.name: LOWER, **dict(self.keys)}
         bad = {k: v for k, v in keys.items() if v is not None and v not in DIRECTIONS}
         if bad:
             raise ValueError(
@@ -154,73 +151,3 @@ class MetricSpec:
 
     def __hash__(self):
         return hash((self.name, self.plugin))
-
-
-@dataclass
-class RunConfig:
-    """Everything that defines a training run; saved as ``config.json`` in the run directory."""
-
-    model: str
-    dataset: str = "fashion"
-    epochs: int | None = None
-    batch_size: int | None = None
-    seed: int = 0
-    limit: int | None = None
-    out: str | None = None
-    data_dir: str | None = None
-    device: str = "auto"
-    strategy: str = "default"
-    overrides: dict[str, Any] = field(default_factory=dict)
-    resume: bool = False
-    evaluate: bool = True
-    eval_samples: int = 10_000
-    budget_minutes: float | None = None
-    grids: bool = True
-    image_shape: str | None = None
-    track_fid: int = 0
-    val_fraction: float | None = None  # None: the model's default (genlab.data.validation)
-    ema: float | None = None  # None: the family's default (genlab.engine.ema); 0: no average
-
-    def validate(self):
-        """Check every option before anything heavy happens; the model's spec and config.
-
-        The one place run options are checked: ``genlab run``, every run of ``genlab compare``
-        and anything else that trains goes through here, so they accept and refuse the same.
-        """
-        from genlab.config import make_model_config
-        from genlab.engine.device import DEVICES, STRATEGIES
-        from genlab.errors import ConfigError
-        from genlab.registry import get_model
-
-        for name in ("epochs", "batch_size", "limit", "eval_samples"):
-            value = getattr(self, name)
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, int) or value < 1
-            ):
-                flag = "--eval-n" if name == "eval_samples" else "--" + name.replace("_", "-")
-                raise ConfigError(f"{flag} must be a positive integer, got {value}")
-        fid_n = self.track_fid
-        if isinstance(fid_n, bool) or not isinstance(fid_n, int) or fid_n < 0:
-            raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {fid_n}")
-        from genlab.data.validation import check_fraction
-
-        check_fraction(self.val_fraction)
-        if self.ema is not None:
-            from genlab.engine.ema import check_decay
-
-            check_decay(self.ema)
-        if self.budget_minutes is not None and not self.budget_minutes > 0:
-            raise ConfigError(f"--budget-minutes must be positive, got {self.budget_minutes}")
-        if self.budget_minutes is not None and self.strategy == "multiworker":
-            raise ConfigError(
-                "--budget-minutes cannot be used with --strategy multiworker (each worker's clock "
-                "would stop it at a different step); use --epochs"
-            )
-        if self.device not in DEVICES:
-            raise ConfigError(f"--device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(
-                f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
-            )
-        spec = get_model(self.model)
-        return spec, make_model_config(spec, self.overrides)

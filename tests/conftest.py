@@ -85,8 +85,8 @@ def registered_plugin(plugin, name: str):
 
 def train_tiny_run(out, **changes):
     """``run_one`` of stacked_ae: 2 epochs on 512 real images, no evaluation, no grids."""
+    from genlab.config import RunConfig
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     options = dict(model="stacked_ae", dataset="fashion", epochs=2, limit=512, batch_size=64)
     return run_one(RunConfig(**options, out=str(out), evaluate=False, grids=False, **changes))

@@ -16,8 +16,8 @@ from genlab.specs import RECONSTRUCT, SAMPLE, ModelSpec
 
 @pytest.fixture(scope="module")
 def vae_run(tmp_path_factory):
+    from genlab.config import RunConfig
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     out = tmp_path_factory.mktemp("explore") / "vae"
     options = dict(epochs=1, limit=512, batch_size=64, evaluate=False, grids=False)

@@ -45,7 +45,6 @@ def list_cmd(as_json: bool = options.as_json()):
             "name": s.name,
             "description": s.description,
             "requires": sorted(s.requires),
-            "higher_is_better": s.higher_is_better,
             "directions": dict(s.keys),
             "plugin": s.plugin,
         }

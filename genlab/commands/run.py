@@ -36,9 +36,8 @@ def run_cmd(
     no_ema: bool = options.no_ema(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
-    from genlab.config import parse_assignments
+    from genlab.config import RunConfig, parse_assignments
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     sets = parse_assignments(overrides)
     if lr is not None:

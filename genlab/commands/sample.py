@@ -27,7 +27,7 @@ def sample_cmd(
     from genlab.data.pipeline import unscale
     from genlab.report.images import save_grid
     from genlab.run import load_run_model
-    from genlab.runs import save_npy
+    from genlab.run_dir import save_npy
 
     _, spec, model = load_run_model(run_dir)
     images = unscale(model.sample(n, seed=seed), spec.output_range)

@@ -42,7 +42,7 @@ def sampler_option():
 
 
 def make_executor(executor: str, jobs: int, address: str | None, device: str):
-    from genlab.search.executors import make_executor as make
+    from genlab.execution.executors import make_executor as make
 
     return make(executor, jobs, address, device)
 
@@ -147,7 +147,7 @@ def _with(options, **changes):
 def _tune(name, plan, search_options, runner) -> dict:
     """The search (in ``plan.out``), then the best configuration on ``plan.seeds``."""
     from genlab.comparison.search import SearchPlan, SearchSummary, comparison_json
-    from genlab.runs import atomic_write_json
+    from genlab.run_dir import atomic_write_json
     from genlab.search.study import run_searches
 
     def say(text):

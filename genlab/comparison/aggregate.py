@@ -13,8 +13,8 @@ import math
 import statistics
 from collections import Counter
 
-from genlab import __version__
 from genlab.specs import HIGHER, LOWER, TOWARD_FLOOR
+from genlab.version import __version__
 
 #: Keys of ``metrics.json`` that describe the evaluation itself rather than measure the model.
 NOT_METRICS = frozenset({"n", "seed", "test_images", "eval_seconds", "iw_k", "iw_images"})

@@ -13,7 +13,6 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genlab import __version__
 from genlab.comparison.aggregate import (
     NOT_METRICS,
     TRAINING_KEYS,
@@ -24,7 +23,8 @@ from genlab.comparison.aggregate import (
 from genlab.comparison.plan import Plan
 from genlab.errors import GenlabError
 from genlab.run import load_run_model, run_identity, run_one
-from genlab.runs import RunDir, atomic_write_json
+from genlab.run_dir import RunDir, atomic_write_json
+from genlab.version import __version__
 
 
 @dataclass

@@ -56,7 +56,7 @@ class Plan:
 
     def run_config(self, model: str, seed: int, resume: bool = False):
         """The :class:`RunConfig` of one run: what ``genlab run`` would get for it."""
-        from genlab.specs import RunConfig
+        from genlab.config import RunConfig
 
         shared = {k: getattr(self, k) for k in _SHARED_OPTIONS}
         out = str(self.run_dir(model, seed))

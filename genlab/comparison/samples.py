@@ -85,7 +85,7 @@ def with_sample_sets(comparison, console=None):
     """``comparison`` with the plan's sample sets scored and added (rewrites comparison.json)."""
     from genlab.comparison.aggregate import Comparison
     from genlab.comparison.search import comparison_json
-    from genlab.runs import atomic_write_json
+    from genlab.run_dir import atomic_write_json
 
     plan = comparison.plan
     if not plan.samples:

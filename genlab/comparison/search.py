@@ -7,7 +7,7 @@ budget, its runs made by any executor.
    as the ordinary runs of the comparison (``DIR/runs/<model>-s<seed>/``), then aggregated and
    reported as any comparison is, plus the search's figures.
 
-The runs go through an executor (:mod:`genlab.search.executors`); which one made a run changes
+The runs go through an executor (:mod:`genlab.execution.executors`); which one made a run changes
 nothing here, nor in the runs.
 """
 
@@ -25,8 +25,8 @@ from genlab.comparison.execute import (
     reuse_decision,
 )
 from genlab.comparison.plan import Plan
-from genlab.runs import RunDir, atomic_write_json
-from genlab.search.executors import Job, describe, run_jobs
+from genlab.execution.executors import Job, describe, run_jobs
+from genlab.run_dir import RunDir, atomic_write_json
 
 
 @dataclass

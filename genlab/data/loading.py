@@ -105,7 +105,7 @@ def reload_run_data(config: dict, data_dir: str | None = None):
     full = data.splits
     trained = first_train_images(full, config["limit"]) if config.get("limit") else full
     if config.get("val_fraction"):
-        from genlab.data.validation import split
+        from genlab.data.split import split
 
         trained, _ = split(trained, config["val_fraction"], config.get("seed", 0))
     if trained is not full:

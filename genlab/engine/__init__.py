@@ -1,1 +1,2 @@
-"""The training engine shared by every model: device plan, training loop, callbacks, checkpoints."""
+"""The training engine shared by every model: device placement, the training loop, callbacks,
+checkpoints, weight averaging."""

@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from genlab.errors import CheckpointError
-from genlab.runs import atomic_write_bytes
+from genlab.run_dir import atomic_write_bytes
 
 _NAME = re.compile(r"^ckpt-(\d{4,})(?:-(\d{6,}))?\.npz$")
 

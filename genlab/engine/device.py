@@ -6,7 +6,7 @@ hardware (AVX512_BF16 or AMX), where it measured about 1.5x faster with unchange
 XLA and bfloat16 mixed precision are the defaults (GPU numbers are not measured yet).
 
 Environment variables override the defaults without touching the command line, which is what
-cluster launchers and benchmarks need (explicit arguments to :func:`plan` win over them):
+cluster launchers and benchmarks need (explicit arguments to :func:`place` win over them):
 
 ``GENLAB_CPU_DEVICES=N``
     split the CPU into N logical devices, so ``--strategy mirrored`` has N replicas on one machine;
@@ -34,7 +34,7 @@ BF16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
 
 
 @dataclass
-class DevicePlan:
+class Placement:
     device: str
     strategy_name: str
     jit_compile: bool
@@ -65,7 +65,7 @@ def configure_cpu_devices(count: int) -> None:
     """Split the CPU into ``count`` logical devices (MirroredStrategy on one machine, tests).
 
     Only possible before TensorFlow initialises its devices, so it is done first thing in
-    :func:`plan` when ``GENLAB_CPU_DEVICES`` is set.
+    :func:`place` when ``GENLAB_CPU_DEVICES`` is set.
     """
     import tensorflow as tf
 
@@ -134,13 +134,13 @@ def worker_task(strategy: str) -> tuple[str, int, bool]:
     return kind, index, chief
 
 
-def plan(
+def place(
     device: str = "auto",
     strategy: str = "default",
     xla: bool | None = None,
     mixed_precision: bool | None = None,
     steps_per_execution: int | None = None,
-) -> DevicePlan:
+) -> Placement:
     """Pick the device and build the strategy. Must run before any model is built."""
     if device not in DEVICES:
         raise UsageError(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
@@ -193,7 +193,7 @@ def plan(
         f"{kind.upper()} ({names}); strategy {strategy} x{replicas}"
         f"{f' ({task})' if task else ''}; XLA {'on' if use_xla else 'off'}; {precision}"
     )
-    return DevicePlan(
+    return Placement(
         device=kind,
         strategy_name=strategy,
         jit_compile=use_xla,

@@ -1,7 +1,7 @@
 """The one training loop every model goes through: Keras ``fit`` over the shared pipeline.
 
 Models only define ``train_step``; this module owns the data stream, resume, callbacks and the
-device plan, so a DCGAN and an autoencoder are trained by exactly the same code.
+device placement, so a DCGAN and an autoencoder are trained by exactly the same code.
 
 Positions are ``(epoch, step)``. A run resumed from a mid-epoch checkpoint first finishes that
 epoch (skipping the batches it had already seen, with the epoch's running loss means restored),
@@ -99,14 +99,14 @@ class TrainOptions:
     show_progress: bool = True
 
 
-def weight_average(model, plan, decay: float):
+def weight_average(model, placement, decay: float):
     """The :class:`~genlab.engine.ema.WeightAverage` of ``model``'s sampling networks, or None."""
     networks = model.sampling_networks()
     if not decay or not networks:
         return None
     from genlab.engine.ema import WeightAverage
 
-    with plan.strategy.scope():
+    with placement.strategy.scope():
         return WeightAverage(networks, decay)
 
 
@@ -114,14 +114,13 @@ def train(
     model,
     run,
     images_uint8,
-    plan,
+    placement,
     options: TrainOptions,
     *,
     console=None,
     preview=None,
     callbacks=(),
     epoch_metrics=None,
-    **legacy,
 ) -> TrainResult:
     """Train ``model`` on ``images_uint8`` as ``options`` say, checkpointing every epoch.
 
@@ -131,17 +130,15 @@ def train(
     a weight average, and the model leaves a completed training holding them (its own last
     weights stay in the checkpoints, from which a resumed run continues).
     """
-    if not isinstance(options, TrainOptions):  # the pre-TrainOptions call: (…, value_range, plan)
-        plan, options = options, TrainOptions(value_range=plan, **legacy)
     epochs, resume, time_budget_s = options.epochs, options.resume, options.time_budget_s
-    global_batch = options.batch_size * plan.replicas
+    global_batch = options.batch_size * placement.replicas
     steps = len(images_uint8) // global_batch
     if steps < 1:
         raise ConfigError(
             f"batch size {global_batch} is larger than the {len(images_uint8)} training images; "
             "lower --batch-size or raise --limit"
         )
-    average = weight_average(model, plan, options.ema)
+    average = weight_average(model, placement, options.ema)
     state = model.state_variables() + (average.variables if average else [])
     position, history = resume_state(model, run, state, console) if resume else ((0, 0), [])
     start_epoch, start_step = position
@@ -151,14 +148,14 @@ def train(
             average.copy_to_networks()
         return result
     count_steps(model, average)
-    if plan.strategy_name == "multiworker":
+    if placement.strategy_name == "multiworker":
         from genlab.engine.device import fit_logs_for_multiworker
 
         fit_logs_for_multiworker(model)
 
     guard = DivergenceGuard()
     writer = None
-    if options.tensorboard and plan.is_chief:
+    if options.tensorboard and placement.is_chief:
         import tensorflow as tf
 
         writer = tf.summary.create_file_writer(str(run / "tensorboard"))
@@ -173,14 +170,14 @@ def train(
         history,
         guard,
         writer,
-        plan.is_chief,
+        placement.is_chief,
         elapsed,
         epoch_metrics=epoch_metrics,
         budget=budget,
         average=average,
     )
     progress = None
-    if options.show_progress and console is not None and plan.is_chief:
+    if options.show_progress and console is not None and placement.is_chief:
         progress = progress_callback(
             console,
             steps=steps,
@@ -230,7 +227,7 @@ def train(
             fit(start_epoch, 0, epochs, steps)
     except KeyboardInterrupt:
         # Saving reads the state, a collective op the other workers will not join.
-        if plan.is_chief and guard.where is None and plan.strategy_name != "multiworker":
+        if placement.is_chief and guard.where is None and placement.strategy_name != "multiworker":
             recorder.save_interrupted(model)
         raise
     finally:

@@ -81,7 +81,6 @@ def register_metrics(register):
                 description=description,
                 compute=_M + name,
                 requires=frozenset(requires),
-                higher_is_better=keys[name] == HIGHER,
                 keys=keys,
             )
         )
@@ -92,7 +91,6 @@ def register_metrics(register):
                 description=description,
                 compute=_M + name,
                 requires=frozenset(requires),
-                higher_is_better=False,
                 keys=keys,
                 option=option,
             )

@@ -53,7 +53,7 @@ def read(path: Path, decode):
 
 def write(path: Path, data: bytes) -> None:
     """Store an entry atomically; a cache that cannot be written is only a warning."""
-    from genlab.runs import atomic_write_bytes
+    from genlab.run_dir import atomic_write_bytes
 
     try:
         atomic_write_bytes(path, data)

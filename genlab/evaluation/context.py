@@ -37,7 +37,7 @@ class EvalContext:
         evaluator: the domain :class:`~genlab.evaluation.evaluator.Evaluator`, or None.
         n: samples to draw for the sample metrics.
         seed: seed of the sample draws (and of randomised metrics).
-        run: the :class:`~genlab.runs.RunDir`, for cost metrics; may be None.
+        run: the :class:`~genlab.run_dir.RunDir`, for cost metrics; may be None.
         options: metric options such as ``iw_k`` and ``iw_images``.
     """
 

@@ -189,7 +189,7 @@ def sha256_file(path: Path) -> str:
 
 def save_evaluator(directory: Path, stem: str, weights: list[np.ndarray], info: EvaluatorInfo):
     """Write ``<stem>.npz`` and ``<stem>.json`` atomically; returns the info with the sha256."""
-    from genlab.runs import atomic_write_bytes, atomic_write_text
+    from genlab.run_dir import atomic_write_bytes, atomic_write_text
 
     buffer = io.BytesIO()
     np.savez(buffer, **{f"w{i:03d}": np.asarray(w) for i, w in enumerate(weights)})

@@ -18,7 +18,7 @@ from genlab.report.markdown import (
     run_rows,
     unmeasured_note,
 )
-from genlab.runs import atomic_write_text
+from genlab.run_dir import atomic_write_text
 
 CSS = """
 :root { --fg: #1d1d1f; --muted: #6e6e73; --line: #d9d9de; --best: #e3f4e6; --bad: #b3261e; }
@@ -122,7 +122,7 @@ def _runs_table(comparison) -> str:
 
 
 def render_html(comparison, figures) -> str:
-    from genlab import __version__
+    from genlab.version import __version__
 
     plan = comparison.plan
     title = f"{' vs '.join(plan.models)} on {Path(plan.dataset).name}"
@@ -151,7 +151,7 @@ def render_html(comparison, figures) -> str:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
         parts.append(f'<h3>Notes from the evaluation</h3><ul class="note">{items}</ul>')
     if getattr(comparison, "search", None) is not None:
-        from genlab.report.search import search_html
+        from genlab.report.search_figures import search_html
 
         parts.append(search_html(comparison.search, figures.search, lambda p: _img(p, "chart")))
     if figures.samples:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.runs import HISTORY_BOOKKEEPING, atomic_output
+from genlab.run_dir import HISTORY_BOOKKEEPING, atomic_output
 
 
 def grid(images: np.ndarray, cols: int | None = None, pad: int = 2) -> np.ndarray:

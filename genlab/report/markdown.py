@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from genlab.runs import atomic_write_bytes, atomic_write_text
+from genlab.run_dir import atomic_write_bytes, atomic_write_text
 
 FILES_DIR = "report_files"
 FLOORS_NOTE = (
@@ -115,7 +115,7 @@ def summary_table(comparison) -> str:
 
 
 def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
-    from genlab import __version__
+    from genlab.version import __version__
 
     plan = comparison.plan
     title = f"{' vs '.join(plan.models)} on {Path(plan.dataset).name}"
@@ -149,7 +149,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
         return f"![{alt or picture.title}]({files}/{picture.name})"
 
     if getattr(comparison, "search", None) is not None:
-        from genlab.report.search import search_markdown
+        from genlab.report.search_figures import search_markdown
 
         out += search_markdown(comparison.search, figures.search, files)
     if figures.samples:

@@ -8,25 +8,17 @@ report of a finished comparison takes seconds.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from genlab.report.figure import Picture, model_colors, panel_grid, png_bytes, pyplot
 from genlab.report.images import validation_style
-from genlab.runs import HISTORY_BOOKKEEPING
+from genlab.run_dir import HISTORY_BOOKKEEPING
 from genlab.specs import RECONSTRUCT
 
 #: Preferred metrics for "quality over training time", in order; else the first directed one.
 QUALITY_KEYS = ("fid", "kid", "classifier_score", "mse")
-
-
-@dataclass
-class Picture:
-    name: str  # file name under report_files/
-    title: str
-    png: bytes
-    caption: str = ""
 
 
 @dataclass
@@ -38,7 +30,7 @@ class Figures:
     quality: Picture | None = None
     latent_note: str = ""
     quality_note: str = ""
-    search: list[Picture] = field(default_factory=list)  # genlab.report.search
+    search: list[Picture] = field(default_factory=list)  # genlab.report.search_figures
     latents: list[Picture] = field(default_factory=list)  # RUN/explore/codes.png per model
 
 
@@ -77,7 +69,7 @@ def report_figures(comparison) -> Figures:
     png, figures.quality_note = quality_vs_time(comparison)
     figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
     if getattr(comparison, "search", None) is not None:
-        from genlab.report.search import search_figures
+        from genlab.report.search_figures import search_figures
 
         figures.search = search_figures(comparison.search)
     return figures
@@ -121,43 +113,9 @@ def latent_note(shown: dict) -> str:
 
 
 # -- matplotlib charts --------------------------------------------------------------------------
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _colors(models: list[str]) -> dict[str, str]:
-    palette = [
-        "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-        "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-    ]  # fmt: skip
-    return {m: palette[i % len(palette)] for i, m in enumerate(models)}
-
-
-def _png(fig) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    _plt().close(fig)
-    return buffer.getvalue()
-
-
-def _grid(plt, count: int, width=4.0, height=3.0, cols=3):
-    cols = min(cols, count)
-    rows = math.ceil(count / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    flat = list(axes.flat)
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    return fig, flat[:count]
-
-
 def loss_curves(comparison) -> bytes | None:
     """One panel per model: each loss per epoch, mean over seeds, shaded min..max."""
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     histories = {}
     for model in comparison.plan.models:
@@ -166,8 +124,8 @@ def loss_curves(comparison) -> bytes | None:
             histories[model] = [h for h in runs if h]
     if not histories:
         return None
-    plt = _plt()
-    fig, axes = _grid(plt, len(histories))
+    plt = pyplot()
+    fig, axes = panel_grid(plt, len(histories))
     for ax, (model, runs) in zip(axes, histories.items(), strict=True):
         keys = [k for k in runs[0][0] if k not in HISTORY_BOOKKEEPING]
         colors: dict[str, str] = {}
@@ -190,7 +148,7 @@ def loss_curves(comparison) -> bytes | None:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def metric_bars(comparison) -> bytes | None:
@@ -203,9 +161,11 @@ def metric_bars(comparison) -> bytes | None:
     if not keys:
         return None
     models = comparison.models
-    colors = _colors(models)
-    plt = _plt()
-    fig, axes = _grid(plt, len(keys), width=max(3.2, 0.9 * len(models) + 1.2), height=3.2, cols=4)
+    colors = model_colors(models)
+    plt = pyplot()
+    fig, axes = panel_grid(
+        plt, len(keys), width=max(3.2, 0.9 * len(models) + 1.2), height=3.2, cols=4
+    )
     for ax, key in zip(axes, keys, strict=True):
         for i, model in enumerate(models):
             stat = comparison.stats[model][key]
@@ -229,7 +189,7 @@ def metric_bars(comparison) -> bytes | None:
         ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def quality_vs_time(comparison) -> tuple[bytes | None, str]:
@@ -238,7 +198,7 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
     Per-epoch curves where the history records the metric; otherwise (the usual case) the final
     value of every run against its total training seconds.
     """
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     directed = [
         k
@@ -250,8 +210,8 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
     if not preferred:
         return None, "No quality metric was computed (evaluation was off), so nothing is plotted."
     key = preferred[0]
-    colors = _colors(comparison.plan.models)
-    plt = _plt()
+    colors = model_colors(comparison.plan.models)
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
     per_epoch = False
     for model in comparison.plan.models:
@@ -279,4 +239,4 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
         )
     ax.set_title(f"{key} vs training time", fontsize=10)
     fig.tight_layout()
-    return _png(fig), note
+    return png_bytes(fig), note

@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from genlab.errors import GenlabError, UsageError
-from genlab.runs import RunDir, read_json
-from genlab.search.executors import Job
+from genlab.execution.executors import Job
+from genlab.run_dir import RunDir, read_json
 from genlab.search.space import check_space, describe_space
 
 SAMPLERS = ("random", "tpe")
@@ -198,7 +198,7 @@ class ModelSearch:
 
     def __init__(self, model: str, study_dir: Path, options: SearchOptions, train_images: int):
         from genlab.registry import get_model
-        from genlab.search.validation import trial_limit
+        from genlab.search.holdout import trial_limit
 
         self.spec = get_model(model)
         self.model = self.spec.name
@@ -214,7 +214,7 @@ class ModelSearch:
         return self.dir / "trials" / f"trial-{number:03d}"
 
     def job(self, number: int, params: dict) -> Job:
-        from genlab.specs import RunConfig
+        from genlab.config import RunConfig
 
         o = self.options
         config = RunConfig(
@@ -327,7 +327,7 @@ def run_searches(
 ) -> dict[str, Search]:
     """Run (or continue) every model's search on one executor; every model gets the same
     trials and budget. Trials of all models share the executor's slots, drawn round-robin."""
-    from genlab.search.validation import check_dataset
+    from genlab.search.holdout import check_dataset
 
     options.check()
     say = say or (lambda _text: None)

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from genlab.runs import RunDir
+from genlab.run_dir import RunDir
 
 SMALL = ["--limit", "512", "--batch-size", "64", "--set", "width=16", "--seed", "3"]
 

@@ -11,7 +11,7 @@ from genlab.comparison.aggregate import Comparison
 from genlab.comparison.execute import collect
 from genlab.comparison.plan import Plan
 from genlab.report.images import save_grid
-from genlab.runs import RunDir, save_npy
+from genlab.run_dir import RunDir, save_npy
 
 HPARAMS = {"lr": 0.0002, "latent_dim": 8}
 

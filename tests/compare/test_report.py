@@ -107,7 +107,7 @@ def test_a_headless_browser_renders_the_report(report, tmp_path):
 
 def test_quality_over_time_draws_per_epoch_curves_when_fid_was_tracked(tmp_path):
     from genlab.report.plots import quality_vs_time
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     runs = {("toy_gan", s): {"metrics": {**GAN, "fid": 40.0 + s}} for s in (0, 1)}
     comparison = fake_comparison(tmp_path, runs)
@@ -122,13 +122,13 @@ def test_quality_over_time_draws_per_epoch_curves_when_fid_was_tracked(tmp_path)
 
 def test_fid_axis_goes_logarithmic_only_for_a_wide_spread():
     """One trial at FID 190 must not flatten the differences between trials at 20-30."""
-    from genlab.report.plots import _plt
-    from genlab.report.search import _fid_axis
+    from genlab.report.figure import pyplot
+    from genlab.report.search_figures import fid_axis
 
-    plt = _plt()
+    plt = pyplot()
     fig, (wide, narrow) = plt.subplots(1, 2)
-    _fid_axis(wide, [20.0, 25.0, 31.0, 190.0, None])
-    _fid_axis(narrow, [20.0, 25.0, 31.0])
+    fid_axis(wide, [20.0, 25.0, 31.0, 190.0, None])
+    fid_axis(narrow, [20.0, 25.0, 31.0])
     assert wide.get_yscale() == "log" and narrow.get_yscale() == "linear"
     assert {20, 30, 50, 100, 150} <= set(wide.get_yticks())
     assert [t.get_text() for t in wide.get_yticklabels()][:2] == ["20", "30"]

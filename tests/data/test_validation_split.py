@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from genlab.data.arrays import ArraySplits
-from genlab.data.validation import check_fraction, resolve_fraction, split
+from genlab.data.split import check_fraction, resolve_fraction, split
 from genlab.errors import ConfigError
 from genlab.registry import get_model
 from tests.conftest import run_cli, train_tiny_run
@@ -72,7 +72,7 @@ def test_validation_losses_per_epoch(run_with_validation, fashion):
     from genlab.data.loading import first_train_images, reload_run_data
     from genlab.data.pipeline import scale
     from genlab.run import load_run_model
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     run = RunDir(run_with_validation)
     config = run.config
@@ -97,7 +97,7 @@ def test_validation_losses_per_epoch(run_with_validation, fashion):
 def test_no_split_when_disabled_or_for_gans(tmp_path, fashion):
     from genlab.data.loading import LoadedData
     from genlab.run import run_identity
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     train_tiny_run(tmp_path / "none", val_fraction=0)
     run = RunDir(tmp_path / "none")

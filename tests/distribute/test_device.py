@@ -73,4 +73,4 @@ def test_bf16_detection_reads_cpu_flags(tmp_path):
 def test_bad_environment_overrides_are_usage_errors(monkeypatch, name, value, message):
     monkeypatch.setenv(name, value)
     with pytest.raises(UsageError, match=message):
-        device.plan("cpu")
+        device.place("cpu")

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from genlab.engine.callbacks import GROWTH_LIMIT, DivergenceGuard, divergence
-from genlab.runs import RunDir
+from genlab.run_dir import RunDir
 from tests.conftest import run_cli
 
 TRACES = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "loss-traces.json"

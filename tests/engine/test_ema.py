@@ -10,7 +10,7 @@ from genlab.engine import checkpoint, device
 from genlab.engine.ema import WeightAverage
 from genlab.engine.trainer import TrainOptions, train
 from genlab.registry import get_model
-from genlab.runs import RunDir
+from genlab.run_dir import RunDir
 from genlab.specs import resolve
 
 SEED = 11
@@ -60,18 +60,18 @@ class StopAt(keras.callbacks.Callback):
 
 def _dcgan():
     spec = get_model("dcgan")
-    plan = device.plan("cpu")
+    placement = device.place("cpu")
     keras.utils.set_random_seed(SEED)
-    with plan.strategy.scope():
+    with placement.strategy.scope():
         model = resolve(spec.build)(spec.config(width=8), (28, 28, 1))
         model.build_optimizers()
         model.built = True
         model.compile()
-    return spec, plan, model
+    return spec, placement, model
 
 
 def _train(run_dir, images, resume=False, callbacks=(), seen=None):
-    spec, plan, model = _dcgan()
+    spec, placement, model = _dcgan()
     kernel = model.generator.trainable_weights[0]
     preview = (lambda path: seen.append(kernel.numpy().copy())) if seen is not None else None
     options = TrainOptions(
@@ -86,7 +86,7 @@ def _train(run_dir, images, resume=False, callbacks=(), seen=None):
     )
     run = RunDir(run_dir)
     run.ensure_writable()
-    result = train(model, run, images, plan, options, callbacks=callbacks, preview=preview)
+    result = train(model, run, images, placement, options, callbacks=callbacks, preview=preview)
     return model, result
 
 

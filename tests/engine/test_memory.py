@@ -31,7 +31,7 @@ def test_reset_starts_a_new_peak():
 def test_a_run_records_its_own_peak_not_the_process_peak(tmp_path):
     import tensorflow  # noqa: F401  (its ~600 MiB are the run's cost too, not the big array's)
 
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
     from tests.conftest import train_tiny_run
 
     if not memory.reset_peak():

@@ -12,7 +12,7 @@ from genlab.engine.callbacks import EpochRecorder, TimeBudget
 
 
 def _run(tmp_path, name, track_fid):
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
     from tests.conftest import train_tiny_run
 
     out = tmp_path / name
@@ -52,8 +52,8 @@ def test_measuring_is_not_training_time():
 
 
 def test_negative_track_fid_is_a_config_error():
+    from genlab.config import RunConfig
     from genlab.errors import ConfigError
-    from genlab.specs import RunConfig
 
     with pytest.raises(ConfigError, match="--track-fid"):
         RunConfig(model="dcgan", track_fid=-5).validate()

@@ -84,8 +84,8 @@ def cli_with(site, *args):
 
 
 def test_register_datasets_callbacks_and_metrics_in_a_real_run(site, tmp_path):
+    from genlab.config import RunConfig
     from genlab.run import run_one
-    from genlab.specs import RunConfig
 
     make_distribution(
         site, "genlab-everything", {"everything": "everything"}, {"everything": EVERYTHING}
@@ -116,7 +116,7 @@ def test_register_metrics_is_listed(site):
         site, "genlab-everything", {"everything": "everything"}, {"everything": EVERYTHING}
     )
     spec = get_registries().metrics.get("brightness_gap")
-    assert spec.plugin == "everything" and not spec.higher_is_better
+    assert spec.plugin == "everything" and spec.keys == {"brightness_gap": "lower"}
     assert spec.requires == frozenset({"sample"})
     listing = json.loads(cli_with(site, "list", "--json").stdout)
     assert "brightness_gap" in {m["name"] for m in listing["metrics"]}

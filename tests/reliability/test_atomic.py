@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from genlab.runs import atomic_output, atomic_write_bytes
+from genlab.run_dir import atomic_output, atomic_write_bytes
 
 
 @pytest.fixture

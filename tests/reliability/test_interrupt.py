@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from genlab.engine.checkpoint import list_checkpoints
-from genlab.runs import RunDir
+from genlab.run_dir import RunDir
 from tests.conftest import default_sigint, run_cli
 
 ARGS = [

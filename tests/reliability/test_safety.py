@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from genlab.runs import RunDir
+from genlab.run_dir import RunDir
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [p for d in ("genlab", "plugins") for p in (ROOT / d).rglob("*.py")]

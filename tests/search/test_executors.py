@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genlab.search.executors import InProcess, Job, LocalProcesses, run_jobs
-from genlab.specs import RunConfig
+from genlab.config import RunConfig
+from genlab.execution.executors import InProcess, Job, LocalProcesses, run_jobs
 
 pytestmark = pytest.mark.slow
 
@@ -86,7 +86,7 @@ def local_ray():
 
 
 def test_ray_tasks_match_the_sequential_path(sequential, local_ray, tmp_path):
-    from genlab.search.executors import RayTasks
+    from genlab.execution.executors import RayTasks
 
     results = run_jobs(RayTasks(jobs=2, device="cpu"), _jobs(tmp_path))
     _assert_same_runs(results, tmp_path, sequential)
@@ -145,7 +145,7 @@ def test_killed_local_worker_is_replaced_and_its_run_resumed(tmp_path):
 
 
 def test_killed_ray_worker_is_retried_and_its_run_resumed(local_ray, tmp_path):
-    from genlab.search.executors import RayTasks
+    from genlab.execution.executors import RayTasks
 
     executor = RayTasks(jobs=1, device="cpu")
     job = _long_job(tmp_path)

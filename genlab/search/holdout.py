@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from genlab.errors import ConfigError
-from genlab.runs import RunDir, atomic_write_json
+from genlab.run_dir import RunDir, atomic_write_json
 
 #: At most this many validation images (the size of Fashion-MNIST's test split).
 MAX_HOLDOUT = 10_000
@@ -58,7 +58,7 @@ def validation_fid(run_dir: str | Path, n: int, data_dir: str | None = None) -> 
     run = RunDir(run_dir)
     path = run / "validation.json"
     if path.exists():
-        from genlab.runs import read_json
+        from genlab.run_dir import read_json
 
         previous = read_json(path)
         if previous.get("n") == n:

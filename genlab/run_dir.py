@@ -13,6 +13,7 @@ Layout of a run directory::
     networks/            trained networks as .keras files (load with safe_mode=True)
     tensorboard/         TensorBoard event files
     metrics.json         evaluation results
+    validation.json      validation FID of a search trial (genlab.search.holdout)
 
 Every file is written to a temporary name in the same folder and renamed into place, so a reader
 (or a killed process) never sees half a file. ``status.json`` says ``complete`` only after all the
@@ -27,10 +28,11 @@ import io
 import json
 import os
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genlab.errors import RunDirError
+from genlab.errors import GenlabError, RunDirError
 
 STATES = ("running", "interrupted", "diverged", "failed", "complete")
 
@@ -206,6 +208,77 @@ class RunDir:
 
     def write_metrics(self, metrics: dict) -> None:
         atomic_write_json(self.path / "metrics.json", metrics)
+
+    # -- how it ended ----------------------------------------------------------------------
+    def outcome(self, error: str | None = None) -> Outcome:
+        """The run's :class:`Outcome`. ``error`` is what the process that made it reported
+        (for example a refusal before anything was written); a run that reports an error is
+        never read as finished."""
+        try:
+            status = self.status
+            config = self.config if (self.path / "config.json").exists() else {}
+            metrics = self.read_metrics()
+            validation_path = self.path / "validation.json"
+            validation = read_json(validation_path) if validation_path.exists() else None
+        except GenlabError as exc:
+            return Outcome(str(self.path), "failed", error or str(exc))
+        state = status.get("state", "missing")
+        if error and state not in ("diverged", "failed"):
+            state = "failed"
+        if state != "complete" and not error:
+            error = status.get("error") or _diverged_text(status) or f"state {state}"
+        history = self.read_history()
+        return Outcome(str(self.path), state, error, config, metrics, history, validation)
+
+
+@dataclass
+class Outcome:
+    """How a run ended, read back from its directory: what every reader of runs uses.
+
+    ``state`` is one of :data:`STATES`, ``"missing"`` (nothing there) or ``"failed"`` also when
+    the directory cannot be read; ``error`` is the text ``status.json`` holds (a diverged run's
+    says where it diverged), or why the directory could not be read.
+    """
+
+    path: str
+    state: str
+    error: str | None = None
+    config: dict = field(default_factory=dict)
+    metrics: dict | None = None
+    history: list = field(default_factory=list)
+    validation: dict | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "complete"
+
+    @property
+    def finished(self) -> bool:
+        """Complete or diverged: nothing more will come of training it again."""
+        return self.state in ("complete", "diverged")
+
+    @property
+    def epochs(self) -> int | None:
+        return self.history[-1].get("epoch") if self.history else None
+
+    @property
+    def train_seconds(self) -> float | None:
+        return self.history[-1].get("elapsed") if self.history else None
+
+    @property
+    def images_per_s(self) -> float | None:
+        """Throughput over the whole training (images / seconds summed over epochs)."""
+        seconds = sum(row.get("seconds", 0.0) for row in self.history)
+        images = sum(row.get("images_per_s", 0.0) * row.get("seconds", 0.0) for row in self.history)
+        return round(images / seconds, 1) if seconds > 0 else None
+
+
+def _diverged_text(status: dict) -> str | None:
+    """Runs written before ``status.json`` held the error text say only where they diverged."""
+    if status.get("state") != "diverged":
+        return None
+    where = f"epoch {status.get('epoch')}, step {status.get('step')}"
+    return f"training diverged: {status.get('loss')} became non-finite at {where}"
 
 
 def open_run(path: str | Path, *, require_complete: bool = True) -> RunDir:

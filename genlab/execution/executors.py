@@ -42,7 +42,7 @@ class Job:
         key: a name unique among the jobs of one call (``vae-s0``, ``trial-003``).
         config: the run's :class:`~genlab.specs.RunConfig`; ``config.out`` is its run directory.
         validation_n: score the finished run's FID on this many samples against the validation
-            sample (:mod:`genlab.search.validation`); 0 for no score.
+            sample (:mod:`genlab.search.holdout`); 0 for no score.
         env: environment variables set in the worker before TensorFlow starts.
     """
 
@@ -58,7 +58,7 @@ def _worker_file(run_dir: Path) -> Path:
 
 def _record_worker(run_dir: Path) -> int:
     """Note which process runs this job (for people, and for tests that kill it); the attempt."""
-    from genlab.runs import atomic_write_json, read_json
+    from genlab.run_dir import atomic_write_json, read_json
 
     path = _worker_file(run_dir)
     attempt = 1
@@ -77,7 +77,7 @@ def execute(job: Job) -> dict:
     """
     for name, value in job.env.items():
         os.environ.setdefault(name, str(value))
-    from genlab.runs import RunDir
+    from genlab.run_dir import RunDir
 
     run_dir = Path(job.config.out)
     attempt = _record_worker(run_dir)
@@ -107,7 +107,7 @@ def execute(job: Job) -> dict:
     result["attempt"] = attempt
     if job.validation_n and state == "complete":
         try:
-            from genlab.search.validation import validation_fid
+            from genlab.search.holdout import validation_fid
 
             result["validation"] = validation_fid(run_dir, job.validation_n, job.config.data_dir)
         except Exception as exc:

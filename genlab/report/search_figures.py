@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from html import escape
 
-from genlab.report.plots import Picture, _colors, _plt, _png
+from genlab.report.figure import Picture, model_colors, png_bytes, pyplot
 from genlab.search.analysis import best_vs_trials, ranking
 
 
@@ -40,7 +40,7 @@ def search_figures(summary) -> list[Picture]:
 FID_TICKS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)
 
 
-def _fid_axis(ax, values) -> None:
+def fid_axis(ax, values) -> None:
     """A logarithmic y axis with plain tick labels when the FIDs span more than 3x, so that one
     failed-looking trial (FID 200) does not flatten the differences between good ones (20-30)."""
     values = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
@@ -57,9 +57,9 @@ def _fid_axis(ax, values) -> None:
 
 
 def distribution_chart(searches) -> bytes:
-    plt = _plt()
+    plt = pyplot()
     models = list(searches)
-    colors = _colors(models)
+    colors = model_colors(models)
     fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(models), 4.2))
     finished = [[t.fid for t in searches[m].trials if t.fid is not None] for m in models]
     ax.boxplot(
@@ -79,16 +79,16 @@ def distribution_chart(searches) -> bytes:
         bad = sum(t.fid is None for t in searches[model].trials)
         labels.append(model + (f"\n({bad} failed)" if bad else ""))
     ax.set_xticks(range(len(models)), labels)
-    _fid_axis(ax, [v for values in finished for v in values])
+    fid_axis(ax, [v for values in finished for v in values])
     ax.set_ylabel("validation FID (lower is better)")
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 def best_vs_trials_chart(searches) -> bytes:
-    plt = _plt()
-    colors = _colors(list(searches))
+    plt = pyplot()
+    colors = model_colors(list(searches))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     shown = []
     for model, search in searches.items():
@@ -100,14 +100,14 @@ def best_vs_trials_chart(searches) -> bytes:
         ax.plot(n, [row["median"] for row in curve], "-o", color=colors[model], label=model, ms=4)
         ax.fill_between(n, [row["low"] for row in curve], high, color=colors[model], alpha=0.18)
         shown += [row["low"] for row in curve] + high
-    _fid_axis(ax, shown)
+    fid_axis(ax, shown)
     ax.set_xlabel("number of trials")
     ax.set_ylabel("best validation FID")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
-    return _png(fig)
+    return png_bytes(fig)
 
 
 # -- text -------------------------------------------------------------------------------------
