@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_process
 from tests.distribute.conftest import GLOBAL_BATCH, SMALL, assert_comparable, history
 
 pytestmark = pytest.mark.slow
@@ -14,7 +14,8 @@ pytestmark = pytest.mark.slow
 
 def test_mirrored_on_two_cpu_devices_matches_the_default_strategy(tmp_path, default_run):
     out = tmp_path / "mirrored"
-    result = run_cli(
+    # a fresh process: logical CPU devices can only be configured before TensorFlow starts
+    result = run_cli_process(
         "run",
         "dcgan",
         "--strategy",

@@ -28,7 +28,7 @@ def installed() -> bool:
 
 @cache
 def has_command(name: str) -> bool:
-    return run_cli(name, "--help", timeout=120).returncode == 0
+    return run_cli(name, "--help").returncode == 0
 
 
 pytestmark = [

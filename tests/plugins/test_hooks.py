@@ -78,9 +78,10 @@ BROKEN = {
 
 
 def cli_with(site, *args):
+    """``genlab ARGS`` (in this process) with ``site`` on the path, plugins discovered afresh."""
     path = os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     # wide enough that rich does not truncate table cells
-    return run_cli(*args, env={"PYTHONPATH": path, "COLUMNS": "250"}, timeout=300)
+    return run_cli(*args, env={"PYTHONPATH": path, "COLUMNS": "250"})
 
 
 def test_register_datasets_callbacks_and_metrics_in_a_real_run(site, tmp_path):

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from genlab.testing import check_model
-from tests.conftest import run_cli
+from tests.conftest import run_cli, run_cli_process
 
 NAME = "scaffolded"
 PACKAGE = f"genlab_{NAME}"
@@ -90,11 +90,11 @@ def test_built_package_is_discovered_through_its_entry_point(package, tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    env = {"PYTHONPATH": str(target)}
-    listing = json.loads(run_cli("list", "--json", env=env, check=True).stdout)
+    env = {"PYTHONPATH": str(target)}  # a fresh process finds it, as after pip install
+    listing = json.loads(run_cli_process("list", "--json", env=env, check=True).stdout)
     model = next(m for m in listing["models"] if m["name"] == NAME)
     assert model["plugin"] == NAME and model["capabilities"] == ["reconstruct", "sample"]
-    plugins = json.loads(run_cli("plugins", "--json", env=env, check=True).stdout)
+    plugins = json.loads(run_cli_process("plugins", "--json", env=env, check=True).stdout)
     info = next(p for p in plugins if p["name"] == NAME)
     assert (info["distribution"], info["version"]) == (f"genlab-{NAME}", "0.1.0")
 
