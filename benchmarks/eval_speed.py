@@ -41,6 +41,9 @@ class NoisyTrainingImages:
     def sample(self, n, seed=0):
         return self.images[:n]
 
+    def network_evaluations_per_sample(self):
+        return 1
+
 
 SPEC = ModelSpec(
     name="noisy-real",

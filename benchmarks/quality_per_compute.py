@@ -10,7 +10,7 @@ against the test split.
   for both, batch 128, float32, a plain ``tf.function`` step over two GradientTapes, the
   tutorial's ``shuffle().batch()`` dataset (its last batch of an epoch is partial).
 - **genlab**: the registered ``dcgan`` with its built-in defaults, trained by the engine
-  (``genlab.engine.trainer.train``: the device placement, mixed precision, the family's default
+  (``genlab.engine.trainer.train``: the device placement, mixed precision, the model's default
   weight average), as ``genlab run dcgan`` trains it.
 
 For each seed the tutorial run comes first, then the genlab run, so both sides see similar
@@ -165,7 +165,7 @@ def train_genlab(
     keras.utils.set_random_seed(seed)
     spec, placement, model = build_genlab(model_name, overrides or {})
     batch = batch_size or spec.default_batch_size
-    decay = resolve_decay(ema, spec.family)
+    decay = resolve_decay(ema, spec)
     train_images, epochs = training_images(data, images)
     if seconds is not None:  # equal wall time: as many epochs as the time allows
         epochs = 1000

@@ -104,7 +104,7 @@ class RunConfig:
     image_shape: str | None = None
     track_fid: int = 0
     val_fraction: float | None = None  # None: the model's default (genlab.data.split)
-    ema: float | None = None  # None: the family's default (genlab.engine.ema); 0: no average
+    ema: float | None = None  # None: the model's default (ModelSpec.default_ema); 0: no average
 
     def validate(self):
         """Check every option before anything heavy happens; the model's spec and config.
@@ -171,7 +171,7 @@ class RunOptions:
     evaluate: bool = True
     eval_samples: int = 10_000
     track_fid: int = 0
-    ema: float | None = None  # None: the family's default; 0: no weight average
+    ema: float | None = None  # None: the model's default; 0: no weight average
 
     #: True for options shared by several runs: one epoch count for every model.
     shared: ClassVar[bool] = False

@@ -48,7 +48,7 @@ def run_identity(
     from genlab.engine.ema import resolve_decay
 
     fraction = resolve_fraction(val_fraction, spec)
-    decay = resolve_decay(ema, spec.family)
+    decay = resolve_decay(ema, spec)
     images = len(data.splits.train_images)
     return {
         "model": spec.name,

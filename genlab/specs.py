@@ -60,6 +60,8 @@ class ModelSpec:
         aliases: other accepted spellings.
         default_epochs: epochs of a default ``genlab run`` on Fashion-MNIST.
         default_batch_size: batch size of a default run.
+        default_ema: decay of the weight average of the sampling networks a run keeps unless
+            ``--ema`` says otherwise (:mod:`genlab.engine.ema`); 0, the default: no average.
     """
 
     name: str
@@ -72,9 +74,12 @@ class ModelSpec:
     aliases: tuple[str, ...] = ()
     default_epochs: int = 10
     default_batch_size: int = 128
+    default_ema: float = 0.0
     plugin: str = ""
 
     def __post_init__(self):
+        if not 0.0 <= self.default_ema < 1.0:
+            raise ValueError(f"model {self.name!r}: default_ema must be in [0, 1)")
         unknown = set(self.capabilities) - CAPABILITIES
         if unknown:
             raise ValueError(f"model {self.name!r}: unknown capabilities {sorted(unknown)}")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up genlab on a fresh machine: data, a virtual environment in .venv, genlab and the example
-# plugin. Safe to run again: every step is skipped when already done.
+# Set up genlab on a fresh machine: data, a virtual environment in .venv, genlab and the plugins
+# in plugins/. Safe to run again: every step is skipped when already done.
 #   bash scripts/setup.sh          # to use genlab
 #   bash scripts/setup.sh --dev    # also test/lint tools and Chromium (HTML report screenshots)
 #
@@ -58,9 +58,10 @@ pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 quiet "upgrading pip" "${pip[@]}" --upgrade pip
 extras=""
 [ "$dev" = 1 ] && extras="[dev]"
-echo "setup: installing genlab${extras} and the example plugin genlab-wgan-gp"
+echo "setup: installing genlab${extras} and the plugins genlab-wgan-gp and genlab-diffusion"
 quiet "installing genlab${extras}" "${pip[@]}" -e ".${extras}"
 quiet "installing genlab-wgan-gp" "${pip[@]}" -e plugins/genlab-wgan-gp
+quiet "installing genlab-diffusion" "${pip[@]}" -e plugins/genlab-diffusion
 
 # 3. Test-only: a headless browser to check that HTML reports render.
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then

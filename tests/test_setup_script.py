@@ -58,11 +58,12 @@ def test_success_prints_only_its_own_lines(tree):
     assert done.returncode == 0, done.stderr
     lines = (done.stdout + done.stderr).splitlines()
     assert lines == [
-        "setup: installing genlab and the example plugin genlab-wgan-gp",
+        "setup: installing genlab and the plugins genlab-wgan-gp and genlab-diffusion",
         "setup: done (genlab 0.1.0)",
     ]
     calls = (tree / ".venv" / "bin" / "calls").read_text()
     assert "-e ." in calls and "-e plugins/genlab-wgan-gp" in calls
+    assert "-e plugins/genlab-diffusion" in calls
     assert not list(tree.glob("genlab-setup.*.log"))  # the log is removed on success
 
 

@@ -20,6 +20,9 @@ from genlab.version import __version__
 NOT_METRICS = frozenset({"n", "seed", "test_images", "eval_seconds", "iw_k", "iw_images"})
 #: Per-run training facts read from history.jsonl, aggregated next to the metrics.
 TRAINING_KEYS = ("epochs", "train_seconds", "images_per_s")
+#: What one generated image costs (genlab.evaluation.metrics.sample_ms_per_image): a section of
+#: its own, right after quality, so a fast sampler and a slow one are told apart at a glance.
+SAMPLING_KEYS = ("sample_ms_per_image", "network_evals_per_image")
 #: How tables mark a direction, and how plots spell it out.
 ARROWS = {HIGHER: " ↑", LOWER: " ↓", TOWARD_FLOOR: " ≈"}
 BETTER = {
@@ -92,9 +95,9 @@ class Comparison:
         #: Column order: the trained models, then external sample sets (``--samples``).
         self.models = [*plan.models, *getattr(plan, "samples", {})]
         seen = list(dict.fromkeys(k for r in results if r.ok for k in r.metrics))
-        order = list(registered_metrics())  # registration order is the order to show
-        keys = sorted(seen, key=lambda k: order.index(k) if k in order else len(order))
         known = metric_directions()
+        order = list(known)  # registration order (each metric's keys in turn) is the order shown
+        keys = sorted(seen, key=lambda k: order.index(k) if k in order else len(order))
         self.directions = {k: known.get(k) for k in (*keys, *TRAINING_KEYS)}
         floors = {k: summarize([r.floors.get(k) for r in results if r.ok]) for k in keys}
         self.floors = {k: v["mean"] for k, v in floors.items() if v["n"]}
@@ -108,9 +111,15 @@ class Comparison:
         measured = [k for k in keys if any(self.stats[m][k]["n"] for m in self.models)]
         #: Metrics that no model has a value for (no evaluator, or evaluation off).
         self.unmeasured = [k for k in keys if k not in measured]
-        self.metric_keys = [k for k in measured if not _is_cost(k)]
+        self.sampling_keys = [k for k in measured if k in SAMPLING_KEYS]
+        self.metric_keys = [k for k in measured if not _is_cost(k) and k not in SAMPLING_KEYS]
         self.cost_keys = [*TRAINING_KEYS, *(k for k in measured if _is_cost(k))]
-        self.sections = [("quality", self.metric_keys), ("cost", self.cost_keys)]
+        sections = [
+            ("quality", self.metric_keys),
+            ("sampling cost", self.sampling_keys),
+            ("training cost", self.cost_keys),
+        ]
+        self.sections = [(name, keys) for name, keys in sections if keys]
 
     def arrow(self, key: str) -> str:
         """`` ↑``, `` ↓`` or `` ≈`` (closer to real data is better); empty when unknown."""

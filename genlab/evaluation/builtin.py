@@ -23,6 +23,9 @@ _M = "genlab.evaluation.metrics:"
 BUILTIN_METRICS = (
     ("fid", "Fréchet distance of evaluator features, samples vs test split", {SAMPLE}, {
         "fid": LOWER}),
+    # Sampling cost, next to the quality it buys.
+    ("sample_ms_per_image", "Milliseconds to generate one image on the evaluating device",
+        {SAMPLE}, {"sample_ms_per_image": LOWER, "network_evals_per_image": LOWER}),
     ("kid", "Kernel distance (unbiased MMD², cubic kernel) of evaluator features", {SAMPLE}, {
         "kid": LOWER, "kid_std": None}),
     ("precision", "Share of samples inside the real feature manifold (k=3)", {SAMPLE}, {

@@ -9,6 +9,7 @@ evaluation) and :mod:`genlab.evaluation.features` (the real-data floors) both us
 from __future__ import annotations
 
 import math
+import time
 from functools import cached_property
 
 import numpy as np
@@ -47,6 +48,10 @@ class EvalContext:
         self.options = dict(options or {})
         self.capabilities = frozenset(spec.capabilities) if spec is not None else frozenset()
         self._shared: dict = {}
+        #: Called with a short text while samples are drawn (set by the suite; may stay None).
+        self.progress = None
+        #: Wall-clock seconds :attr:`samples` took to draw, on this machine; None until drawn.
+        self.sample_seconds: float | None = None
 
     def shared(self, key: str, compute):
         """``compute()``'s result, computed once per context for all metrics asking for ``key``."""
@@ -82,8 +87,14 @@ class EvalContext:
 
     @cached_property
     def samples(self) -> np.ndarray:
-        """``n`` model samples in ``[0, 1]``."""
-        return self.unscale(self.model.sample(self.n, seed=self.seed))
+        """``n`` model samples in ``[0, 1]``; the time they take is :attr:`sample_seconds`."""
+        say, options = self.progress, {}
+        if say is not None:
+            options["progress"] = lambda done, n: say(f"drawing samples {done:,}/{n:,}")
+        started = time.perf_counter()
+        drawn = self.model.sample(self.n, seed=self.seed, **options)
+        self.sample_seconds = time.perf_counter() - started
+        return self.unscale(drawn)
 
     @cached_property
     def _sample_outputs(self):

@@ -210,6 +210,20 @@ def iw_log_likelihood(ctx) -> dict:
 
 
 # -- cost ------------------------------------------------------------------------------------
+def sample_ms_per_image(ctx) -> dict:
+    """What one generated image costs: wall-clock milliseconds on the machine that evaluated,
+    and the network evaluations the model spends on it."""
+    if ctx.model is None:
+        raise NotApplicable("real images are not sampled")
+    ctx.samples  # noqa: B018 - drawn (and timed) once, shared with the other sample metrics
+    if ctx.sample_seconds is None:
+        raise NotApplicable("the samples were not drawn by the model here")
+    return {
+        "sample_ms_per_image": 1000.0 * ctx.sample_seconds / max(1, len(ctx.samples)),
+        "network_evals_per_image": int(ctx.model.network_evaluations_per_sample()),
+    }
+
+
 def params(ctx) -> dict:
     try:
         networks = ctx.model.networks().values()

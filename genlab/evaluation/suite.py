@@ -62,6 +62,7 @@ def evaluate(
         notes.append(str(exc))
     options = {**(options or {}), "inception": inception}
     ctx = EvalContext(model, spec, data.splits, evaluator, n, seed, run, options)
+    ctx.progress = progress
     specs = metric_specs()
     values, errors = compute_metrics(ctx, specs, lambda name: say(f"computing {name}"))
     drew = "samples" in ctx.__dict__

@@ -40,7 +40,7 @@ class FakeModel:
     def _to_model(self, images01):
         return (images01 * (self.hi - self.lo) + self.lo).astype(np.float32)
 
-    def sample(self, n, seed=0):
+    def sample(self, n, seed=0, progress=None):
         picked = np.random.default_rng(seed).choice(len(self.images01), n, replace=True)
         return self._to_model(self.images01[picked])
 
@@ -62,6 +62,9 @@ class FakeModel:
     # GenerativeModel's optional methods, with its defaults (overridden by keyword).
     def corrupt(self, x):
         return x
+
+    def network_evaluations_per_sample(self):
+        return 1
 
     def elbo_terms(self, x):
         raise NotImplementedError("FakeModel has no elbo_terms()")
