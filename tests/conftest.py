@@ -84,7 +84,8 @@ def run_cli(*args, env=None, check=False) -> subprocess.CompletedProcess:
     ``sys.path``). Like a fresh process, the call starts with freshly discovered plugins; what
     it changes is restored afterwards: the environment, ``sys.path``, ``sys.argv``, the working
     directory, the standard streams, the plugin state, the commands plugins add to the app and
-    Keras' global dtype policy.
+    Keras' global dtype policy. Keras' session is cleared first, so layers get the names they
+    get in a new process.
     """
     import importlib
 
@@ -112,6 +113,7 @@ def run_cli(*args, env=None, check=False) -> subprocess.CompletedProcess:
             sys.argv = argv
             importlib.invalidate_caches()
             reset_plugin_manager()
+            _clear_keras_session()
             returncode = _call_main()
         finally:
             for stream in (sys.stdout, sys.stderr):
@@ -170,6 +172,14 @@ def _restore_console_file() -> None:
     from genlab.report import console as output
 
     output.console.file = None
+
+
+def _clear_keras_session() -> None:
+    """Keras' global state (layer name counters, the global seed generator) as in a new
+    process: a run saves its variables by layer name, and a resumed run matches them by name."""
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
 
 
 def _keras_policy():

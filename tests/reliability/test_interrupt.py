@@ -1,13 +1,20 @@
 """Interrupted runs: kill -9 at several points, Ctrl-C, divergence, corrupt checkpoints.
 
-Every test drives the real ``genlab`` process. Resume must end with exactly the weights of an
-uninterrupted run (same seed, CPU), with a continuous history and no corrupt file.
+The interruptions happen to a real ``genlab`` process; the resumes and the reference run go
+through the CLI in this process. Resume must end with exactly the weights of an uninterrupted
+run (same seed, CPU), with a continuous history and no corrupt file.
+
+A kill -9 leaves the run directory exactly as it is at that instant. So one process serves
+every kill point: at each earlier point it is stopped (SIGSTOP), its directory copied (what a
+kill there would leave) and continued (SIGCONT); at the last point it is killed with SIGKILL.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,10 +79,34 @@ def reference(tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "run"
     result = run_cli(*ARGS, "--out", out)
     assert result.returncode == 0, result.stderr
+    _assert_complete_files(out)
     return out
 
 
-def _assert_same_as_reference(out: Path, reference: Path):
+def _assert_complete_files(out: Path, leftovers: frozenset[Path] = frozenset()) -> None:
+    """No temporary file but the ``leftovers`` a killed process wrote (a resumed run ignores
+    them), and every checkpoint, array and JSON file reads in full."""
+    assert set(out.rglob("*.tmp")) <= leftovers, sorted(set(out.rglob("*.tmp")) - leftovers)
+    for path in out.rglob("*.npz"):
+        with np.load(path, allow_pickle=False) as data:
+            for key in data.files:
+                data[key]  # noqa: B018 - reads (and CRC-checks) the array
+    for path in out.rglob("*.json"):
+        json.loads(path.read_text())
+    for line in (out / "history.jsonl").read_text().splitlines():
+        json.loads(line)
+
+
+def _resume(out: Path, reference: Path) -> subprocess.CompletedProcess:
+    """``--resume`` in ``out``, then the checks against the uninterrupted ``reference``."""
+    leftovers = frozenset(out.rglob("*.tmp"))
+    result = run_cli(*ARGS, "--out", out, "--resume")
+    assert result.returncode == 0, result.stderr
+    _assert_same_as_reference(out, reference, leftovers)
+    return result
+
+
+def _assert_same_as_reference(out: Path, reference: Path, leftovers: frozenset[Path]):
     run = RunDir(out)
     assert run.status["state"] == "complete"
     assert [r["epoch"] for r in run.read_history()] == [1, 2, 3]
@@ -86,60 +117,70 @@ def _assert_same_as_reference(out: Path, reference: Path):
     ref_hist = RunDir(reference).read_history()
     for a, b in zip(ref_hist, run.read_history(), strict=True):
         assert a["d_loss"] == b["d_loss"] and a["g_loss"] == b["g_loss"]
-    assert not list(out.rglob("*.tmp")) or all(p.stat().st_size >= 0 for p in out.rglob("*.tmp"))
+    _assert_complete_files(out, leftovers)
 
 
-def _kill_point(out: Path, point: str):
-    ckpts = out / "checkpoints"
-    return {
-        "before-first-checkpoint": lambda: (out / "status.json").exists(),
-        "mid-epoch-2": lambda: (ckpts / "ckpt-0001.npz").exists(),
-        "mid-epoch-3": lambda: (ckpts / "ckpt-0002.npz").exists(),
-        "during-finish": lambda: (ckpts / "ckpt-0003.npz").exists(),
-    }[point]
+KILL_POINTS = {
+    "before-first-checkpoint": lambda out: (out / "status.json").exists(),
+    "mid-epoch-2": lambda out: (out / "checkpoints" / "ckpt-0001.npz").exists(),
+    "mid-epoch-3": lambda out: (out / "checkpoints" / "ckpt-0002.npz").exists(),
+    "during-finish": lambda out: (out / "checkpoints" / "ckpt-0003.npz").exists(),
+}
 
 
-@pytest.mark.parametrize(
-    "point", ["before-first-checkpoint", "mid-epoch-2", "mid-epoch-3", "during-finish"]
-)
-def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path, reference, point):
-    out = tmp_path / "run"
+@pytest.fixture(scope="module")
+def killed(tmp_path_factory) -> dict[str, Path]:
+    """The run directory a kill -9 leaves at each of :data:`KILL_POINTS`, from one process."""
+    root = tmp_path_factory.mktemp("killed")
+    out = root / "run"
     proc = _start(out)
-    _wait_for(proc, _kill_point(out, point))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    left = {}
+    try:
+        *earlier, last = KILL_POINTS
+        for point in earlier:
+            _wait_for(proc, lambda point=point: KILL_POINTS[point](out))
+            proc.send_signal(signal.SIGSTOP)
+            try:
+                left[point] = Path(shutil.copytree(out, root / point, symlinks=True))
+            finally:
+                proc.send_signal(signal.SIGCONT)
+        _wait_for(proc, lambda: KILL_POINTS[last](out))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        left[last] = out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return left
+
+
+def _after_kill(killed: dict[str, Path], point: str, tmp_path: Path) -> Path:
+    """A copy of the directory a kill at ``point`` left, for one test to change."""
+    out = Path(shutil.copytree(killed[point], tmp_path / "run", symlinks=True))
     assert RunDir(out).status["state"] == "running", "a killed run must never look complete"
-    result = run_cli(*ARGS, "--out", out, "--resume")
-    assert result.returncode == 0, result.stderr
-    _assert_same_as_reference(out, reference)
+    return out
 
 
-def test_kill_during_checkpoint_write_leaves_no_corrupt_checkpoint(tmp_path, reference):
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path, killed, reference, point):
+    _resume(_after_kill(killed, point, tmp_path), reference)
+
+
+def test_kill_during_checkpoint_write_leaves_no_corrupt_checkpoint(tmp_path, killed, reference):
     """A write cut off mid-way leaves only a temporary file; resume ignores it."""
-    out = tmp_path / "run"
-    proc = _start(out)
-    _wait_for(proc, _kill_point(out, "mid-epoch-3"))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    out = _after_kill(killed, "mid-epoch-3", tmp_path)
     partial = out / "checkpoints" / ".ckpt-0003.npz.abc123.tmp"
     partial.write_bytes((out / "checkpoints" / "ckpt-0002.npz").read_bytes()[:1000])
-    result = run_cli(*ARGS, "--out", out, "--resume")
-    assert result.returncode == 0, result.stderr
-    _assert_same_as_reference(out, reference)
+    _resume(out, reference)
 
 
-def test_corrupt_newest_checkpoint_falls_back(tmp_path, reference):
-    out = tmp_path / "run"
-    proc = _start(out)
-    _wait_for(proc, _kill_point(out, "mid-epoch-3"))
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+def test_corrupt_newest_checkpoint_falls_back(tmp_path, killed, reference):
+    out = _after_kill(killed, "mid-epoch-3", tmp_path)
     newest = out / "checkpoints" / "ckpt-0002.npz"
     newest.write_bytes(newest.read_bytes()[: newest.stat().st_size // 2])
-    result = run_cli(*ARGS, "--out", out, "--resume")
-    assert result.returncode == 0, result.stderr
+    result = _resume(out, reference)
     assert "ckpt-0002.npz is unreadable" in result.stderr
-    _assert_same_as_reference(out, reference)
 
 
 def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
@@ -160,9 +201,7 @@ def test_ctrl_c_exits_cleanly_with_resume_hint(tmp_path, reference):
     assert RunDir(out).status["state"] == "interrupted"
     saved = [p.name for p in list_checkpoints(out / "checkpoints")]
     assert saved[-1].startswith("ckpt-0001-"), f"expected a mid-epoch-2 checkpoint: {saved}"
-    result = run_cli(*ARGS, "--out", out, "--resume")
-    assert result.returncode == 0, result.stderr
-    _assert_same_as_reference(out, reference)
+    _resume(out, reference)
 
 
 def test_divergence_stops_with_one_line_and_keeps_good_checkpoint(tmp_path):
