@@ -41,6 +41,8 @@ class Plan:
     device: str = "auto"
     strategy: str = "default"
     reuse: bool = True
+    track_fid: int = 0
+    ema: float | None = None  # the weight average's decay; None: each model family's default
     command: str = ""
     #: External sample sets scored beside the models: name -> .npy/.npz or image folder.
     samples: dict = dataclasses.field(default_factory=dict)

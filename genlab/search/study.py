@@ -49,9 +49,8 @@ class SearchOptions:
     device: str = "auto"
     eval_samples: int = 10_000
     sampler: str = "random"
-    seed: int = 0  # the search's seed: which configurations are drawn
-
-    shared: ClassVar[bool] = True
+    seed: int = 0
+    ema: float | None = None  # --ema/--no-ema of every trial; None: the family's default
 
     def check(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 1:
