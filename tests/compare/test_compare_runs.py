@@ -10,7 +10,7 @@ import pytest
 from rich.console import Console
 
 from genlab import ModelSpec, hookimpl
-from genlab.comparison.execute import run_comparison
+from genlab.comparison.compare import run_comparison
 from genlab.comparison.plan import make_plan
 from genlab.comparison.report import write_reports
 from tests.conftest import registered_plugin
@@ -45,12 +45,12 @@ class _TestModels:
 
 
 @pytest.fixture
-def test_models():
+def compare_models():
     with registered_plugin(_TestModels(), "compare-test-models"):
         yield
 
 
-def test_failures_are_recorded_and_the_others_still_run(test_models, tmp_path, fashion):
+def test_failures_are_recorded_and_the_others_still_run(compare_models, tmp_path, fashion):
     console = Console(record=True, width=200)
     options = {"epochs": 1, "limit": 128, "evaluate": False}
     plan = make_plan(["cmp_broken", "cmp_boom", "cmp_tiny"], seeds=1, out=tmp_path, **options)

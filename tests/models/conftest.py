@@ -19,7 +19,7 @@ def train_images(fashion) -> np.ndarray:
 
 
 @pytest.fixture(scope="session")
-def test_batch(fashion) -> np.ndarray:
+def eval_batch(fashion) -> np.ndarray:
     """512 test images as float32 in [0, 1]."""
     return scale(fashion.test_images[:512], (0.0, 1.0))
 

@@ -54,12 +54,12 @@ def test_samples_come_from_a_gaussian_fitted_to_the_codes(train_images, train_mo
     np.testing.assert_allclose(rebuilt.sample(8, seed=3), model.sample(8, seed=3), atol=1e-6)
 
 
-def test_denoising_corrupts_training_inputs_only(train_images, train_model, test_batch):
+def test_denoising_corrupts_training_inputs_only(train_images, train_model, eval_batch):
     model, _ = train_model("denoising_ae", train_images[:128], **CONV)
     calls = []
     corrupt = model.corrupt
     model.corrupt = lambda x: calls.append(1) or corrupt(x)
-    x = test_batch[:16]
+    x = eval_batch[:16]
     first, second = np.asarray(model.reconstruct(x)), np.asarray(model.reconstruct(x))
     np.testing.assert_array_equal(first, second)
     np.testing.assert_allclose(first, model.decoder(model.encoder(x)), atol=1e-6)
@@ -70,34 +70,34 @@ def test_denoising_corrupts_training_inputs_only(train_images, train_model, test
     assert 0.2 < np.std(noisy - x) < 0.35 and noisy.min() >= 0.0 and noisy.max() <= 1.0
 
 
-def test_masking_noise_zeroes_the_configured_fraction(train_images, train_model, test_batch):
+def test_masking_noise_zeroes_the_configured_fraction(train_images, train_model, eval_batch):
     model, _ = train_model("denoising_ae", train_images[:128], noise="mask", mask_rate=0.3, **CONV)
-    x = np.ones_like(test_batch[:64])
+    x = np.ones_like(eval_batch[:64])
     assert abs(1.0 - float(np.mean(model.corrupt(x))) - 0.3) < 0.01
 
 
 def test_denoising_beats_the_plain_autoencoder_on_noisy_images(
-    train_images, train_model, test_batch
+    train_images, train_model, eval_batch
 ):
     # Clipped Gaussian noise also brightens the background, a shift the plain model never saw.
     short = {"epochs": 5, "batch_size": 32, "lr": 3e-3, **CONV}
     denoiser, _ = train_model("denoising_ae", train_images, noise_std=0.5, **short)
     plain, _ = train_model("conv_ae", train_images, **short)
     rng = np.random.default_rng(0)
-    noisy = np.clip(test_batch + rng.normal(0.0, 0.5, test_batch.shape), 0, 1).astype("float32")
-    denoised = _mse(denoiser.predict_batches(denoiser.reconstruct, noisy), test_batch)
-    plain_denoised = _mse(plain.predict_batches(plain.reconstruct, noisy), test_batch)
+    noisy = np.clip(eval_batch + rng.normal(0.0, 0.5, eval_batch.shape), 0, 1).astype("float32")
+    denoised = _mse(denoiser.predict_batches(denoiser.reconstruct, noisy), eval_batch)
+    plain_denoised = _mse(plain.predict_batches(plain.reconstruct, noisy), eval_batch)
     assert denoised < 0.85 * plain_denoised, (denoised, plain_denoised)
 
 
-def test_sparsity_penalty_lowers_the_code_activation(train_images, train_model, test_batch):
+def test_sparsity_penalty_lowers_the_code_activation(train_images, train_model, eval_batch):
     sparse_cfg = {"hidden": "128", "code_dim": 64}
     sparse, history = train_model("sparse_ae", train_images, epochs=2, **sparse_cfg)
     dense, _ = train_model("sparse_ae", train_images, epochs=2, sparsity_weight=0.0, **sparse_cfg)
-    sparse_mean = float(np.mean(sparse.predict_batches(sparse.encode, test_batch)))
-    dense_mean = float(np.mean(dense.predict_batches(dense.encode, test_batch)))
+    sparse_mean = float(np.mean(sparse.predict_batches(sparse.encode, eval_batch)))
+    dense_mean = float(np.mean(dense.predict_batches(dense.encode, eval_batch)))
     assert sparse_mean < 0.6 * dense_mean, (sparse_mean, dense_mean)
     assert history["code_mean"][-1] < history["code_mean"][0]
     assert history["sparsity"][-1] > 0.0 and "recon_loss" in history
     l1, _ = train_model("sparse_ae", train_images, epochs=2, penalty="l1", **sparse_cfg)
-    assert float(np.mean(l1.predict_batches(l1.encode, test_batch))) < 0.6 * dense_mean
+    assert float(np.mean(l1.predict_batches(l1.encode, eval_batch))) < 0.6 * dense_mean

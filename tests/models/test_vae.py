@@ -35,9 +35,9 @@ def test_kl_falls_as_beta_pulls_the_posterior_to_the_prior(
     assert pulled["kl_loss"][-1] < pulled["kl_loss"][0] < history["kl_loss"][-1]
 
 
-def test_samples_decode_draws_from_the_standard_normal_prior(vae, test_batch):
+def test_samples_decode_draws_from_the_standard_normal_prior(vae, eval_batch):
     model, _ = vae
-    model.finalize(test_batch)  # a VAE has its prior: nothing is fitted
+    model.finalize(eval_batch)  # a VAE has its prior: nothing is fitted
     z = model.sample_latents(20_000, seed=0)
     assert z.shape == (20_000, 8)
     np.testing.assert_allclose(z.mean(0), 0.0, atol=0.03)
@@ -47,9 +47,9 @@ def test_samples_decode_draws_from_the_standard_normal_prior(vae, test_batch):
     )
 
 
-def test_elbo_terms_and_importance_weighted_log_likelihood(vae, test_batch):
+def test_elbo_terms_and_importance_weighted_log_likelihood(vae, eval_batch):
     model, _ = vae
-    x = test_batch[:64]
+    x = eval_batch[:64]
     mean, log_var = model.encode_distribution(x)
     assert mean.shape == log_var.shape == (64, 8)
     np.testing.assert_allclose(model.encode(x), mean)
