@@ -37,7 +37,6 @@ def test_an_output_left_in_bfloat16_is_caught():
         check_float32_outputs_under_mixed_precision(probe("bfloat16_output"))
 
 
-@pytest.mark.slow
 def test_unseeded_noise_is_caught_in_two_fresh_processes():
     with pytest.raises(AssertionError, match="different weights"):
         check_same_seed_same_first_step(probe("unseeded_noise"))

@@ -28,7 +28,6 @@ def test_unknown_model_is_refused_before_training(tmp_path):
     assert not (tmp_path / "c").exists() and result.stdout == ""
 
 
-@pytest.mark.slow
 def test_compare_two_models_over_two_seeds_as_json(tmp_path, fashion):
     """Training only (--no-eval keeps it fast); metric aggregation is covered by
     test_aggregate.py and test_report.py on hand-written metrics."""

@@ -31,7 +31,6 @@ def test_sample_sets_are_checked_before_anything_runs(tmp_path):
             parse_sample_sets(items, ["gan"])
 
 
-@pytest.mark.slow
 def test_sample_sets_join_the_table_and_the_reports(tmp_path, fashion):
     real = tmp_path / "real.npy"
     np.save(real, fashion.test_images[:500])

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.conftest import run_cli, run_cli_process
 from tests.distribute.conftest import GLOBAL_BATCH, SMALL, assert_comparable, history
-
-pytestmark = pytest.mark.slow
 
 
 def test_mirrored_on_two_cpu_devices_matches_the_default_strategy(tmp_path, default_run):

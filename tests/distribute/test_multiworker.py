@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import numpy as np
-import pytest
 
 from tests.conftest import run_cli
 from tests.distribute.conftest import GLOBAL_BATCH, SMALL, assert_comparable, history
@@ -63,7 +62,6 @@ def wait_all(procs) -> list[tuple[int, str]]:
     return results
 
 
-@pytest.mark.slow
 def test_two_workers_train_in_sync_and_only_the_chief_writes_the_run(tmp_path, default_run):
     out = tmp_path / "mw"
     results = wait_all(start_workers(out))

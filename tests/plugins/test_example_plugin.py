@@ -35,7 +35,6 @@ pytestmark = [
     pytest.mark.skipif(
         not installed(), reason=f"{DIST} is not installed (pip install -e plugins/{DIST})"
     ),
-    pytest.mark.slow,
 ]
 
 

@@ -63,7 +63,6 @@ def test_model_passes_the_contract_in_process(package, monkeypatch):
     assert skipped == {"likelihood"}, report
 
 
-@pytest.mark.slow
 def test_generated_tests_pass(package):
     env = {**os.environ, "PYTHONPATH": str(package)}
     result = subprocess.run(

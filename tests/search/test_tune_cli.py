@@ -10,11 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import run_cli
-
-pytestmark = pytest.mark.slow
 
 
 def _first_epoch_row(run_dir: Path, proc, timeout=600) -> str:
