@@ -1,6 +1,7 @@
 """Progress off a terminal: plain lines at a steady interval, resume position, correct counts.
 
-The end-to-end tests run the real ``genlab`` process with stderr to a pipe, as under nohup or CI.
+The end-to-end tests run ``genlab`` with stderr to a file, as under nohup or CI: in this process,
+and in a real process where Ctrl-C interrupts it.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ LINE = re.compile(
 )
 RESUMED = re.compile(r"^\S+: resumed from epoch (\d+) step (\d+)/(\d+)$")
 
-# conv_ae: 2048 images in batches of 32, 64 steps an epoch, a line every 7 steps.
+# conv_ae: 512 images in batches of 8, 64 steps an epoch, a line every 7 steps.
 ARGS = [
-    *("run", "conv_ae", "--epochs", "2", "--limit", "2048", "--batch-size", "32"),
+    *("run", "conv_ae", "--epochs", "2", "--limit", "512", "--batch-size", "8"),
     *("--no-eval", "--val-fraction", "0"),
 ]
 
