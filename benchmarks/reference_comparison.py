@@ -49,7 +49,7 @@ def builtin_models() -> list[str]:
 
 def side_by_side(defaults, searched) -> str:
     """Markdown: per model, defaults vs searched (mean ± std over seeds) and the FID ranks."""
-    from genlab.report.markdown import _table
+    from genlab.report.markdown import markdown_table
 
     def ranks(comparison):
         fids = {m: comparison.stats[m]["fid"]["mean"] for m in comparison.models}
@@ -67,7 +67,7 @@ def side_by_side(defaults, searched) -> str:
         for key in SIDE_BY_SIDE_KEYS:
             row += [defaults.cell(model, key), searched.cell(model, key)]
         rows.append(row)
-    return _table(headers, rows)
+    return markdown_table(headers, rows)
 
 
 def main() -> int:
@@ -87,13 +87,13 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    from genlab.commands.compare import _search_args, command_line
-    from genlab.commands.tune import make_executor
+    from genlab.commands.compare import command_line, search_args
+    from genlab.commands.tune import make_executor, search_options
+    from genlab.comparison.compare import run_comparison
     from genlab.comparison.plan import make_plan
     from genlab.comparison.report import write_reports
-    from genlab.comparison.search import run_search_comparison, run_with_executor
+    from genlab.comparison.tuned import search_then_retrain
     from genlab.report.console import comparison_table
-    from genlab.search.study import SearchOptions
 
     console = Console(stderr=True)
     runner = make_executor("local", args.jobs, None, args.device)
@@ -111,23 +111,17 @@ def main() -> int:
             data_dir=args.data_dir,
         )
         search = args.search if name == "searched" else 0
-        extra = _search_args(search, "random", args.jobs, "local", None)
+        extra = search_args(search, "random", args.jobs, "local", None)
         plan.command = " ".join([command_line(plan, all_models=False), *extra])
         console.print(f"reference comparison, {name}: {plan.budget_text()}", highlight=False)
         console.print(f"same as: {plan.command}", highlight=False)
         start = time.perf_counter()
         if search:
-            options = SearchOptions(
-                search,
-                "fashion",
-                budget_minutes=args.minutes,
-                data_dir=args.data_dir,
-                device=args.device,
-                eval_samples=args.eval_n,
-            )
-            comparison = run_search_comparison(plan, options, runner, console)
+            options = search_options(plan, search, "random")
+            dirs = {m: plan.out / "search" / m for m in plan.models}
+            _, comparison = search_then_retrain(plan, options, runner, dirs, console)
         else:
-            comparison = run_with_executor(plan, runner, console)
+            comparison = run_comparison(plan, runner, console)
         walls[name] = time.perf_counter() - start
         write_reports(comparison)
         Console().print(comparison_table(comparison))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import platform
 import time
 from pathlib import Path
@@ -61,6 +62,17 @@ def run_identity(
         **({"val_fraction": fraction} if fraction else {}),
         **({"ema": decay} if decay else {}),
     }
+
+
+def identity_differences(recorded: dict, expected: dict) -> list[str]:
+    """Keys of ``expected`` whose values ``recorded`` (a run's ``config.json``, or any record of
+    the options something was made with) does not match, compared as JSON values. The one
+    identity comparison: resuming, reusing and continuing a search all use it. ``genlab`` is
+    compared with the version that made the run (``versions.genlab``)."""
+    actual = {**recorded, "genlab": recorded.get("versions", {}).get("genlab")}
+    normal = json.loads(json.dumps({k: actual.get(k) for k in expected}, default=str))
+    wanted = json.loads(json.dumps(expected, default=str))
+    return [k for k in expected if normal[k] != wanted[k]]
 
 
 def default_out(config: RunConfig, spec) -> Path:
@@ -128,16 +140,15 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         spec, model_config, data, batch_size, config.seed, config.val_fraction, config.ema
     )
     if config.resume:
-        previous = run.config
-        changed = [k for k in IDENTITY_KEYS if previous.get(k) != identity.get(k)]
+        changed = identity_differences(run.config, {k: identity.get(k) for k in IDENTITY_KEYS})
         if changed:
             raise ConfigError(
                 f"--resume: {', '.join(changed)} differ from the run in {out}; "
                 "resume with the original options"
             )
-    from genlab.data import validation
+    from genlab.data.split import split
 
-    splits, val_images = validation.split(data.splits, identity.get("val_fraction", 0), config.seed)
+    splits, val_images = split(data.splits, identity.get("val_fraction", 0), config.seed)
     data = dataclasses.replace(data, splits=splits)
     full_config = {
         **identity,
@@ -166,6 +177,11 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         )
     # The model keeps its policy; evaluators built later must compute in float32.
     keras.mixed_precision.set_global_policy("float32")
+    if identity.get("ema") and not model.sampling_networks():
+        raise ConfigError(
+            f"--ema: model {spec.name!r} names no sampling networks (sampling_networks()), so "
+            "there are no weights to average; pass --no-ema"
+        )
     run.write_config(full_config)
     run.set_status("running", epochs=epochs)
 
@@ -184,24 +200,27 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     wants_grids = config.grids and placement.is_chief
     preview = _preview(model, spec, run, data, config.seed) if wants_grids else None
     try:
-        from genlab.engine.trainer import train
+        from genlab.engine.trainer import TrainOptions, train
 
+        options = TrainOptions(
+            epochs=epochs,
+            batch_size=batch_size,
+            value_range=spec.output_range,
+            seed=config.seed,
+            resume=config.resume,
+            time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
+            ema=identity.get("ema", 0.0),
+        )
         result = train(
             model,
             run,
             data.splits.train_images,
-            spec.output_range,
             placement,
-            epochs=epochs,
-            batch_size=batch_size,
-            seed=config.seed,
-            resume=config.resume,
+            options,
             console=console,
             preview=preview,
             callbacks=list(callbacks) + _plugin_callbacks(run),
-            time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
             epoch_metrics=_each_epoch(validator, tracker),
-            ema=identity.get("ema", 0.0),
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")

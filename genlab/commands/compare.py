@@ -85,10 +85,11 @@ def compare_cmd(
     ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
-    from genlab.comparison.execute import run_comparison
+    from genlab.comparison.compare import comparison_json, run_comparison
     from genlab.comparison.plan import make_plan
     from genlab.comparison.report import write_reports
-    from genlab.comparison.search import comparison_json, run_search_comparison, run_with_executor
+    from genlab.comparison.samples import parse_sample_sets, with_sample_sets
+    from genlab.comparison.tuned import search_then_retrain
     from genlab.report.markdown import FLOORS_NOTE, unmeasured_note
 
     plan = make_plan(
@@ -110,27 +111,13 @@ def compare_cmd(
         track_fid=track_fid,
         ema=options.resolve_ema(ema, no_ema),
     )
-    from genlab.comparison.samples import parse_sample_sets, with_sample_sets
-
     plan.samples = parse_sample_sets(samples, plan.models)
     plan.command = command_line(plan, all_models)
-    extra = _search_args(search, sampler, jobs, executor, address)
+    extra = search_args(search, sampler, jobs, executor, address)
     if extra:
         plan.command = shlex.join([*shlex.split(plan.command), *extra])
-    runner = None
-    if search or extra:
-        runner = tune.make_executor(executor, jobs, address, device)
-    search_options = None
-    if search:
-        from genlab.search.study import SearchOptions
-
-        search_options = SearchOptions(
-            search, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
-        )
-        search_options = tune._with(
-            search_options, eval_samples=eval_n, sampler=sampler, ema=plan.ema
-        )
-        search_options.check()
+    search_options = tune.search_options(plan, search, sampler) if search else None
+    runner = tune.make_executor(executor, jobs, address, device)
     total = len(plan.models) * len(plan.seeds)
     console.print(
         f"comparing {', '.join(plan.models)} on {plan.dataset}: {plan.budget_text()}, "
@@ -142,11 +129,10 @@ def compare_cmd(
     try:
         with quiet:
             if search_options is not None:
-                comparison = run_search_comparison(plan, search_options, runner, console)
-            elif runner is not None:
-                comparison = run_with_executor(plan, runner, console)
+                dirs = {m: plan.out / "search" / m for m in plan.models}
+                _, comparison = search_then_retrain(plan, search_options, runner, dirs, console)
             else:
-                comparison = run_comparison(plan, console=console)
+                comparison = run_comparison(plan, runner, console)
             comparison = with_sample_sets(comparison, console)
             reports = write_reports(comparison)
     except KeyboardInterrupt:
@@ -175,7 +161,7 @@ def compare_cmd(
         raise typer.Exit(1)
 
 
-def _search_args(search, sampler, jobs, executor, address) -> list[str]:
+def search_args(search, sampler, jobs, executor, address) -> list[str]:
     """The search and executor options of the command line, as given."""
     args = ["--search", str(search)] if search else []
     if search and sampler != "random":

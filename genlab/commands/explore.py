@@ -26,10 +26,10 @@ def explore_cmd(
 
     Models that encode get a 2-D map of the test codes (t-SNE with 'pip install genlab[explore]',
     else PCA), interpolations between test images of different classes and the linear-probe
-    accuracy of their codes; every sampler gets interpolations between prior draws; the vae
-    family a latent traversal. Written to RUN_DIR/explore/ with explore.json.
+    accuracy of their codes; every sampler gets interpolations between prior draws; models with a
+    likelihood (latent-variable models such as the VAE) a latent traversal. Written to RUN_DIR/explore/ with explore.json.
     """
-    from genlab.explore import check_method
+    from genlab.latent import check_method
 
     check_method(method)  # before the run's model and data are loaded
     if n < 8:

@@ -42,9 +42,24 @@ def sampler_option():
 
 
 def make_executor(executor: str, jobs: int, address: str | None, device: str):
+    """The executor of ``--executor``/``--jobs``/``--address``; runs made in this process show
+    their progress bar on the console."""
     from genlab.execution.executors import make_executor as make
 
-    return make(executor, jobs, address, device)
+    return make(executor, jobs, address, device, console=console)
+
+
+def search_options(plan, trials: int, sampler: str):
+    """The search of ``--search``/``tune``: the plan's run options, ``trials`` each, checked."""
+    import dataclasses
+
+    from genlab.config import RunOptions
+    from genlab.search.study import SearchOptions
+
+    shared = {f.name: getattr(plan, f.name) for f in dataclasses.fields(RunOptions)}
+    options = SearchOptions(**shared, trials=trials, sampler=sampler)
+    options.check()
+    return options
 
 
 # -- tune -------------------------------------------------------------------------------------
@@ -76,7 +91,6 @@ def tune_cmd(
     """Search MODEL's hyperparameters: K trials scored by validation FID; rerun to continue."""
     from genlab.comparison.plan import make_plan
     from genlab.errors import UsageError
-    from genlab.search.study import SearchOptions
 
     plan = make_plan(
         [model],
@@ -99,22 +113,17 @@ def tune_cmd(
     if seeds < 0:
         raise UsageError(f"--seeds must be 0 (search only) or more, got {seeds}")
     plan.seeds = list(range(seeds))
-    search_options = SearchOptions(
-        trials, plan.dataset, epochs, budget_minutes, limit, batch_size, plan.data_dir, device
-    )
-    search_options = _with(search_options, eval_samples=eval_n, sampler=sampler, ema=plan.ema)
-    search_options.check()
-    plan.command = _command_line(name, plan, search_options, jobs, executor, address)
+    options_ = search_options(plan, trials, sampler)
+    plan.command = _command_line(name, plan, options_, jobs, executor, address)
     runner = make_executor(executor, jobs, address, device)
     console.print(
-        f"tuning {name} on {plan.dataset}: {trials} trials, {search_options.budget_text()} "
-        f"-> {plan.out}",
+        f"tuning {name} on {plan.dataset}: {trials} trials, {options_.budget_text()} -> {plan.out}",
         highlight=False,
     )
     quiet = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:
         with quiet:
-            result = _tune(name, plan, search_options, runner)
+            result = _tune(name, plan, options_, runner)
     except KeyboardInterrupt:
         console.print(
             f"interrupted: finished trials are kept; continue with '{plan.command}' (the "
@@ -138,34 +147,23 @@ def tune_cmd(
     )
 
 
-def _with(options, **changes):
-    import dataclasses
-
-    return dataclasses.replace(options, **changes)
-
-
-def _tune(name, plan, search_options, runner) -> dict:
+def _tune(name, plan, options, runner) -> dict:
     """The search (in ``plan.out``), then the best configuration on ``plan.seeds``."""
-    from genlab.comparison.search import SearchPlan, SearchSummary, comparison_json
+    from genlab.comparison.report import write_reports
+    from genlab.comparison.tuned import search_then_retrain
     from genlab.run_dir import atomic_write_json
-    from genlab.search.study import run_searches
 
-    def say(text):
-        console.print(text, highlight=False, soft_wrap=True)
+    result = {}
 
-    searches = run_searches([name], {name: plan.out}, search_options, runner, say)
-    summary = SearchSummary(search_options, searches)
-    result = {"search": summary.to_json()["models"][name], "options": summary.to_json()["options"]}
-    atomic_write_json(plan.out / "search.json", result)
-    best = searches[name].best
-    if plan.seeds and best is not None:
-        from genlab.comparison.report import write_reports
-        from genlab.comparison.search import run_with_executor
+    def searched(summary) -> None:
+        data = summary.to_json()
+        result.update(search=data["models"][name], options=data["options"])
+        atomic_write_json(plan.out / "search.json", result)
 
-        final = SearchPlan(**_plan_fields(plan), hparams={name: dict(best.params)})
-        comparison = run_with_executor(final, runner, console)
-        comparison.search = summary
-        atomic_write_json(plan.out / "comparison.json", comparison_json(comparison))
+    _, comparison = search_then_retrain(
+        plan, options, runner, {name: plan.out}, console, searched, retrain_defaults=False
+    )
+    if comparison is not None:
         reports = write_reports(comparison)
         result["final"] = {
             "aggregate": comparison.to_json()["aggregate"][name],
@@ -173,14 +171,6 @@ def _tune(name, plan, search_options, runner) -> dict:
             "report": {k: str(v) for k, v in reports.items()},
         }
     return result
-
-
-def _plan_fields(plan) -> dict:
-    import dataclasses
-
-    from genlab.comparison.plan import Plan
-
-    return {f.name: getattr(plan, f.name) for f in dataclasses.fields(Plan)}
 
 
 def trials_table(search: dict):

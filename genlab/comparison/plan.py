@@ -1,72 +1,49 @@
 """What a comparison trains: every model x every seed, on the same data, budget and options.
 
 :func:`make_plan` checks every name and option before anything is trained (through
-:meth:`genlab.RunConfig.validate`, the same check as ``genlab run``); :meth:`Plan.run_config` is
-the :class:`~genlab.RunConfig` of one (model, seed), exactly what ``genlab run`` would get.
+:meth:`genlab.config.RunConfig.validate`, the same check as ``genlab run``);
+:meth:`Plan.run_config` is the :class:`~genlab.config.RunConfig` of one (model, seed), exactly
+what ``genlab run`` would get.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
+from genlab.config import RunOptions
 from genlab.errors import UsageError
 
 DEFAULT_SEEDS = 3
-DEFAULT_EPOCHS = 5
-#: With only ``--budget-minutes``, the clock ends training; this only caps the epoch count.
-BUDGET_EPOCH_CAP = 10_000
-#: Plan options that every run of the comparison gets unchanged.
-_SHARED_OPTIONS = ("dataset", "batch_size", "limit", "data_dir", "device", "strategy", "evaluate")
-_SHARED_OPTIONS += ("eval_samples", "budget_minutes", "track_fid", "ema")
 
 
-@dataclass
-class Plan:
-    """What a comparison trains: every model x every seed, on the same data and budget."""
+@dataclass(kw_only=True)
+class Plan(RunOptions):
+    """What a comparison trains: every model x every seed, with the same :class:`RunOptions`."""
 
     models: list[str]
     seeds: list[int]
     out: Path
-    dataset: str = "fashion"
-    epochs: int | None = None
-    budget_minutes: float | None = None
-    limit: int | None = None
-    batch_size: int | None = None
-    evaluate: bool = True
-    eval_samples: int = 10_000
-    data_dir: str | None = None
-    device: str = "auto"
-    strategy: str = "default"
     reuse: bool = True
-    track_fid: int = 0
-    ema: float | None = None  # the weight average's decay; None: each model family's default
     command: str = ""
     #: External sample sets scored beside the models: name -> .npy/.npz or image folder.
-    samples: dict = dataclasses.field(default_factory=dict)
+    samples: dict = field(default_factory=dict)
+    #: Hyperparameters per model (``--set`` values), e.g. the best of a search.
+    hparams: dict = field(default_factory=dict)
 
-    @property
-    def run_epochs(self) -> int:
-        return self.epochs or (BUDGET_EPOCH_CAP if self.budget_minutes else DEFAULT_EPOCHS)
+    shared: ClassVar[bool] = True
 
     def run_dir(self, model: str, seed: int) -> Path:
         return self.out / "runs" / f"{model}-s{seed}"
 
     def run_config(self, model: str, seed: int, resume: bool = False):
         """The :class:`RunConfig` of one run: what ``genlab run`` would get for it."""
-        from genlab.config import RunConfig
-
-        shared = {k: getattr(self, k) for k in _SHARED_OPTIONS}
-        out = str(self.run_dir(model, seed))
-        return RunConfig(model, seed=seed, out=out, resume=resume, epochs=self.run_epochs, **shared)
-
-    def budget_text(self) -> str:
-        if self.budget_minutes:
-            cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
-            return f"{self.budget_minutes:g} min of training per run{cap}"
-        return f"{self.run_epochs} epoch{'s' if self.run_epochs > 1 else ''} per run"
+        overrides = dict(self.hparams.get(model, {}))
+        out = self.run_dir(model, seed)
+        return super().run_config(model, seed=seed, out=out, resume=resume, overrides=overrides)
 
 
 def make_plan(

@@ -40,9 +40,9 @@ def parse_sample_sets(items: list[str] | None, models: list[str]) -> dict[str, s
 
 
 def score_sample_sets(plan, console=None) -> list:
-    """One complete :class:`~genlab.comparison.execute.RunResult` per sample set of ``plan``;
+    """One complete :class:`~genlab.comparison.results.RunResult` per sample set of ``plan``;
     a set that cannot be scored becomes a failed result with its error, never an exception."""
-    from genlab.comparison.execute import RunResult
+    from genlab.comparison.results import RunResult
     from genlab.data.loading import load
     from genlab.errors import GenlabError
     from genlab.evaluation.external import evaluate_samples, load_samples
@@ -84,7 +84,7 @@ def score_sample_sets(plan, console=None) -> list:
 def with_sample_sets(comparison, console=None):
     """``comparison`` with the plan's sample sets scored and added (rewrites comparison.json)."""
     from genlab.comparison.aggregate import Comparison
-    from genlab.comparison.search import comparison_json
+    from genlab.comparison.compare import comparison_json
     from genlab.run_dir import atomic_write_json
 
     plan = comparison.plan

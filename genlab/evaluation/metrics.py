@@ -140,9 +140,9 @@ def denoise_psnr_gain(ctx) -> dict:
 
 def linear_probe(ctx) -> dict:
     """Accuracy of a linear classifier of the class from the test codes (a linear probe, Alain &
-    Bengio 2016; :func:`genlab.explore.linear_probe_accuracy`): how linearly separable the
-    classes are in code space. Needs class labels."""
-    from genlab.explore import linear_probe_accuracy
+    Bengio 2016; :mod:`genlab.evaluation.linear_probe`): how linearly separable the classes are
+    in code space. Needs class labels."""
+    from genlab.evaluation.linear_probe import linear_probe_accuracy
 
     labels = ctx.splits.test_labels
     codes = ctx.codes

@@ -1,6 +1,6 @@
 """Where many runs execute: in this process, in local worker processes, or as Ray tasks.
 
-A :class:`Job` is one run: a :class:`~genlab.specs.RunConfig` with its ``out`` set, optionally
+A :class:`Job` is one run: a :class:`~genlab.config.RunConfig` with its ``out`` set, optionally
 scored on the validation sample afterwards. :func:`execute` runs a job with
 :func:`genlab.run.run_one`, exactly as ``genlab run`` would, and returns a plain dict; every
 executor calls that same function, so a caller (a search, a comparison) cannot tell which
@@ -40,7 +40,7 @@ class Job:
 
     Attributes:
         key: a name unique among the jobs of one call (``vae-s0``, ``trial-003``).
-        config: the run's :class:`~genlab.specs.RunConfig`; ``config.out`` is its run directory.
+        config: the run's :class:`~genlab.config.RunConfig`; ``config.out`` is its run directory.
         validation_n: score the finished run's FID on this many samples against the validation
             sample (:mod:`genlab.search.holdout`); 0 for no score.
         env: environment variables set in the worker before TensorFlow starts.
@@ -54,6 +54,17 @@ class Job:
 
 def _worker_file(run_dir: Path) -> Path:
     return run_dir.parent / ".workers" / f"{run_dir.name}.json"
+
+
+def worker_record(run_dir: Path) -> dict:
+    """Which process last ran this run (``pid``, ``host``, ``attempt``); empty if none did."""
+    from genlab.run_dir import read_json
+
+    path = _worker_file(Path(run_dir))
+    try:
+        return read_json(path) if path.exists() else {}
+    except GenlabError:
+        return {}
 
 
 def _record_worker(run_dir: Path) -> int:
@@ -70,10 +81,12 @@ def _record_worker(run_dir: Path) -> int:
     return attempt
 
 
-def execute(job: Job) -> dict:
-    """Make one run (train, or resume an unfinished one) and return what happened.
+def execute(job: Job, console=None) -> dict:
+    """Make one run: train it, resume an unfinished one, or evaluate a finished one that has
+    no metrics for its ``--eval-n``; then score it on the validation sample if asked.
 
-    Never raises for a run that fails or diverges: the state and error are in the result.
+    Never raises for a run that fails or diverges: the run directory holds its state, and the
+    result says what went wrong (``error``) or what was noted on the way (``notes``).
     """
     for name, value in job.env.items():
         os.environ.setdefault(name, str(value))
@@ -83,46 +96,74 @@ def execute(job: Job) -> dict:
     attempt = _record_worker(run_dir)
     run = RunDir(run_dir)
     state = run.status.get("state") if (run / "status.json").exists() else None
-    error = None
+    error, notes = None, []
     if state not in ("complete", "diverged"):
-        resume = (run / "config.json").exists()
-        try:
-            import keras
+        error = _train(job.config, resume=(run / "config.json").exists(), console=console)
+    elif state == "complete":
+        from genlab.execution.pipeline import needs_evaluation
 
-            from genlab.run import run_one
-
-            keras.backend.clear_session()
-            run_one(dataclasses.replace(job.config, resume=resume))
-        except GenlabError as exc:
-            error = str(exc)
-        except Exception as exc:  # one broken run must not stop the others
-            error = f"unexpected {type(exc).__name__}: {exc}"
+        if needs_evaluation(run_dir, job.config):
+            notes += _evaluate_finished(run_dir, job.config, console)
     if error and not (run / "status.json").exists():  # refused before it started
         run.set_status("failed", error=error)
-    status = run.status if (run / "status.json").exists() else {}
-    state = status.get("state", "failed")
-    if state not in ("complete", "diverged") and not error:
-        error = status.get("error") or f"state {state}"
-    result = {"key": job.key, "run_dir": str(run_dir), "state": state, "error": error}
-    result["attempt"] = attempt
-    if job.validation_n and state == "complete":
+    result = {"key": job.key, "run_dir": str(run_dir), "error": error, "notes": notes}
+    result.update(attempt=attempt, host=platform.node())
+    state = run.status.get("state")
+    if job.validation_n and state == "complete" and not error:
         try:
             from genlab.search.holdout import validation_fid
 
-            result["validation"] = validation_fid(run_dir, job.validation_n, job.config.data_dir)
+            validation_fid(run_dir, job.validation_n, job.config.data_dir)
         except Exception as exc:
-            result["state"], result["error"] = "failed", f"validation FID failed: {exc}"
+            result["error"] = f"validation FID failed: {exc}"
     return result
+
+
+def _train(config, resume: bool, console=None) -> str | None:
+    """:func:`genlab.run.run_one`; the error text of a run that failed, else None."""
+    try:
+        import keras
+
+        from genlab.run import run_one
+
+        keras.backend.clear_session()
+        run_one(dataclasses.replace(config, resume=resume), console=console)
+    except GenlabError as exc:
+        return str(exc)
+    except Exception as exc:  # one broken run must not stop the others
+        return f"unexpected {type(exc).__name__}: {exc}"
+    return None
+
+
+def _evaluate_finished(run_dir: Path, config, console=None) -> list[str]:
+    """Evaluate a finished run as ``run_one`` would have (a reused run asked for another
+    ``--eval-n``); a failure is a note, the run stays complete."""
+    try:
+        from genlab.data.loading import reload_run_data
+        from genlab.evaluation.suite import evaluate_run
+        from genlab.run import load_run_model
+
+        run, spec, model = load_run_model(run_dir)
+        data, full = reload_run_data(run.config, config.data_dir)
+        n = config.eval_samples
+        evaluate_run(run, model=model, spec=spec, data=data, n=n, reference_splits=full,
+                     console=console)  # fmt: skip
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:
+        return [f"evaluation failed: {type(exc).__name__}: {exc}"]
+    return []
 
 
 # -- executors --------------------------------------------------------------------------------
 class InProcess:
-    """Jobs one after the other in this process."""
+    """Jobs one after the other in this process (with the run's own progress bar)."""
 
     name = "in-process"
     slots = 1
 
-    def __init__(self):
+    def __init__(self, console=None):
+        self.console = console
         self._queue: list[Job] = []
 
     @property
@@ -134,7 +175,7 @@ class InProcess:
 
     def wait(self) -> list[tuple[Job, dict]]:
         job = self._queue.pop(0)
-        return [(job, execute(job))]
+        return [(job, execute(job, self.console))]
 
     def close(self) -> None:
         self._queue.clear()
@@ -279,7 +320,7 @@ class LocalProcesses:
 
 
 def _lost(job: Job, error: str) -> dict:
-    return {"key": job.key, "run_dir": str(job.config.out), "state": "failed", "error": error}
+    return {"key": job.key, "run_dir": str(job.config.out), "error": error}
 
 
 class RayTasks:
@@ -360,8 +401,10 @@ def make_executor(
     address: str | None = None,
     device: str = "auto",
     retries: int = DEFAULT_RETRIES,
+    console=None,
 ):
-    """The executor the command line asked for (``--executor``, ``--jobs``, ``--address``)."""
+    """The executor the command line asked for (``--executor``, ``--jobs``, ``--address``);
+    ``console`` shows the progress bar of runs made in this process."""
     if executor not in EXECUTORS:
         raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
     if not isinstance(jobs, int) or jobs < 1:
@@ -371,28 +414,8 @@ def make_executor(
     if executor == "ray":
         return RayTasks(address, jobs if jobs > 1 else None, device, retries)
     if jobs == 1:
-        return InProcess()
+        return InProcess(console)
     return LocalProcesses(jobs, device, retries)
-
-
-def run_jobs(executor, jobs: list[Job], on_done=None) -> dict[str, dict]:
-    """Run every job, at most ``executor.slots`` at a time; results by job key.
-
-    ``on_done(job, result)`` is called as each job finishes (in finishing order).
-    """
-    results = {}
-    waiting = list(jobs)
-    try:
-        while waiting or executor.pending:
-            while waiting and executor.pending < executor.slots:
-                executor.submit(waiting.pop(0))
-            for job, result in executor.wait():
-                results[job.key] = result
-                if on_done is not None:
-                    on_done(job, result)
-    finally:
-        executor.close()
-    return results
 
 
 def describe(executor) -> str:

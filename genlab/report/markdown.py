@@ -56,7 +56,7 @@ def _escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _table(headers: list[str], rows: list[list[str]], align_right=True) -> str:
+def markdown_table(headers: list[str], rows: list[list[str]], align_right=True) -> str:
     sep = ["---"] + ["---:" if align_right else "---"] * (len(headers) - 1)
     lines = [headers, sep, *rows]
     return "\n".join("| " + " | ".join(_escape(c) for c in line) + " |" for line in lines)
@@ -111,7 +111,7 @@ def summary_table(comparison) -> str:
                 floor = comparison.floors.get(key)
                 cells.append("" if floor is None else f"{floor:.4g}")
             rows.append(cells)
-    return _table(headers, rows)
+    return markdown_table(headers, rows)
 
 
 def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
@@ -155,7 +155,9 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     if figures.samples:
         out += ["## Samples", "", figures.latent_note, ""]
         out += [
-            _table([p.title for p in figures.samples], [[image(p) for p in figures.samples]], False)
+            markdown_table(
+                [p.title for p in figures.samples], [[image(p) for p in figures.samples]], False
+            )
         ]
         out += ["", " · ".join(f"{p.title}: {p.caption}" for p in figures.samples), ""]
     if figures.reconstructions:
@@ -166,13 +168,16 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
             "The same first test images for every autoencoder; original and reconstruction "
             "alternate in each row.",
             "",
-            _table([p.title for p in recons], [[image(p) for p in recons]], False),
+            markdown_table([p.title for p in recons], [[image(p) for p in recons]], False),
             "",
         ]
     if figures.latents:
         latents = figures.latents
         out += ["## Latent spaces", "", LATENT_NOTE, ""]
-        out += [_table([p.title for p in latents], [[image(p) for p in latents]], False), ""]
+        out += [
+            markdown_table([p.title for p in latents], [[image(p) for p in latents]], False),
+            "",
+        ]
     for heading, picture, note in (
         ("Metrics", figures.metrics, "No metrics were computed."),
         ("Training losses", figures.losses, "No finished epoch to plot."),
@@ -183,7 +188,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
             out += [note, ""]
         out += [image(picture) if picture is not None else note, ""]
     headers, rows = run_rows(comparison)
-    out += ["## Runs", "", _table(headers, rows, align_right=False), ""]
+    out += ["## Runs", "", markdown_table(headers, rows, align_right=False), ""]
     out += [f"genlab {__version__} · `{plan.command}`" if plan.command else f"genlab {__version__}"]
     return "\n".join(out) + "\n"
 

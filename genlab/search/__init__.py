@@ -1,5 +1,6 @@
-"""Hyperparameter search and the executors that run many trainings.
+"""Hyperparameter search: declared spaces, Optuna studies, the validation sample trials are
+scored on, and analysis of the results. Trials are runs made by :mod:`genlab.execution`.
 
 Search spaces (:mod:`genlab.search.space`) are TensorFlow- and Optuna-free; the study
-(:mod:`genlab.search.study`) imports Optuna, and the Ray executor imports Ray, only when used.
+(:mod:`genlab.search.study`) imports Optuna only when a search runs.
 """

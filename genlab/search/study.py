@@ -19,10 +19,11 @@ import dataclasses
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
-from genlab.errors import GenlabError, UsageError
-from genlab.execution.executors import Job
-from genlab.run_dir import RunDir, read_json
+from genlab.config import RunOptions
+from genlab.errors import UsageError
+from genlab.execution.pipeline import Made, Request, make_runs
 from genlab.search.space import check_space, describe_space
 
 SAMPLERS = ("random", "tpe")
@@ -30,27 +31,18 @@ SAMPLERS = ("random", "tpe")
 OPTUNA_STATES = {"COMPLETE": "complete", "PRUNED": "diverged", "FAIL": "failed"}
 #: Every trial trains with this seed: trials differ only in their hyperparameters.
 TRIAL_SEED = 0
-#: Epochs per trial without --epochs or --budget-minutes; the cap when only the budget is given.
-DEFAULT_EPOCHS = 5
-BUDGET_EPOCH_CAP = 10_000
 
 
-@dataclass
-class SearchOptions:
-    """What every trial of every model gets: data, budget, and how it is scored."""
+@dataclass(kw_only=True)
+class SearchOptions(RunOptions):
+    """What every trial of every model gets: the shared :class:`~genlab.config.RunOptions`
+    (data, budget, ``eval_samples`` for each validation FID), and how trials are drawn."""
 
     trials: int
-    dataset: str = "fashion"
-    epochs: int | None = None
-    budget_minutes: float | None = None
-    limit: int | None = None
-    batch_size: int | None = None
-    data_dir: str | None = None
-    device: str = "auto"
-    eval_samples: int = 10_000
     sampler: str = "random"
-    seed: int = 0
-    ema: float | None = None  # --ema/--no-ema of every trial; None: the family's default
+    seed: int = 0  # the search's seed: which configurations are drawn
+
+    shared: ClassVar[bool] = True
 
     def check(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 1:
@@ -59,10 +51,6 @@ class SearchOptions:
             choices = ", ".join(SAMPLERS)
             raise UsageError(f"--sampler must be one of {choices}, got {self.sampler!r}")
 
-    @property
-    def trial_epochs(self) -> int:
-        return self.epochs or (BUDGET_EPOCH_CAP if self.budget_minutes else DEFAULT_EPOCHS)
-
     def identity(self) -> dict:
         """What a search directory must have been made with to be continued."""
         keys = ("dataset", "epochs", "budget_minutes", "limit", "batch_size", "eval_samples")
@@ -70,12 +58,8 @@ class SearchOptions:
         fixed = {"sampler": self.sampler, "seed": self.seed, **ema}
         return {**{k: getattr(self, k) for k in keys}, **fixed}
 
-    def budget_text(self) -> str:
-        if self.budget_minutes:
-            cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
-            return f"{self.budget_minutes:g} min of training per trial{cap}"
-        epochs = self.trial_epochs
-        return f"{epochs} epoch{'s' if epochs > 1 else ''} per trial"
+    def budget_text(self, per: str = "trial") -> str:
+        return super().budget_text(per)
 
 
 @dataclass
@@ -171,12 +155,14 @@ def open_study(model: str, study_dir: Path, options: SearchOptions):
     study = optuna.create_study(
         storage=storage, study_name=model, direction="minimize", load_if_exists=True
     )
+    from genlab.run import identity_differences
+
     wanted = options.identity()
     saved = study.user_attrs.get("options")
     if saved is None:
         study.set_user_attr("options", wanted)
-    elif saved != wanted:
-        changed = ", ".join(k for k in wanted if saved.get(k) != wanted[k])
+    elif changed := identity_differences(saved, {**dict.fromkeys(saved), **wanted}):
+        changed = ", ".join(changed)
         raise UsageError(
             f"{study_dir} holds a search made with other options ({changed} differ); rerun with "
             "the original options to continue it, or choose another --out"
@@ -213,34 +199,31 @@ class ModelSearch:
     def trial_dir(self, number: int) -> Path:
         return self.dir / "trials" / f"trial-{number:03d}"
 
-    def job(self, number: int, params: dict) -> Job:
-        from genlab.config import RunConfig
-
-        o = self.options
-        config = RunConfig(
+    def request(self, number: int, params: dict) -> Request:
+        """Trial ``number`` as a run request: the search's options, the trial's
+        hyperparameters, no test evaluation and no pictures, scored on the validation sample."""
+        config = self.options.run_config(
             self.model,
-            dataset=o.dataset,
-            epochs=o.trial_epochs,
-            budget_minutes=o.budget_minutes,
-            batch_size=o.batch_size,
             seed=TRIAL_SEED,
+            out=self.trial_dir(number),
             limit=self.limit,
-            out=str(self.trial_dir(number)),
-            data_dir=o.data_dir,
-            device=o.device,
             overrides=dict(params),
             evaluate=False,
             grids=False,
-            ema=o.ema,
+            track_fid=0,
         )
-        return Job(f"{self.model}/trial-{number:03d}", config, validation_n=o.eval_samples)
+        key = f"{self.model}/trial-{number:03d}"
+        return Request(
+            key, config, identity=False, validation_n=self.options.eval_samples,
+            label=_params_text(params),
+        )  # fmt: skip
 
-    def unfinished(self) -> list[Job]:
+    def unfinished(self) -> list[Request]:
         """Trials a previous process started but did not finish: resumed, not redrawn."""
         optuna = _optuna()
         live = (optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.WAITING)
         return [
-            self.job(t.number, t.params)
+            self.request(t.number, t.params)
             for t in self.study.get_trials(deepcopy=False)
             if t.number < self.target and t.state in live
         ]
@@ -249,7 +232,7 @@ class ModelSearch:
     def drawn(self) -> int:
         return len(self.study.get_trials(deepcopy=False))
 
-    def draw(self) -> Job | None:
+    def draw(self) -> Request | None:
         """The next trial: the defaults first, then points of the space; None when all drawn."""
         number = self.drawn
         if number >= self.target:
@@ -258,14 +241,14 @@ class ModelSearch:
         trial = self.study.ask()
         params = {} if number == 0 else {n: d.suggest(trial, n) for n, d in self.space.items()}
         trial.set_user_attr("defaults", number == 0)
-        return self.job(trial.number, params)
+        return self.request(trial.number, params)
 
-    def record(self, job: Job, result: dict) -> None:
+    def record(self, request: Request, made: Made) -> None:
         """Tell the study how a trial ended: its FID, or pruned (diverged), or failed."""
         optuna = _optuna()
-        number = int(Path(job.config.out).name.split("-")[-1])
-        fid = (result.get("validation") or {}).get("fid")
-        state = result["state"]
+        number = int(Path(request.config.out).name.split("-")[-1])
+        fid = (made.validation or {}).get("fid")
+        state = made.outcome.state
         if state == "complete" and fid is not None and math.isfinite(fid):
             self.study.tell(number, fid)
         elif state == "diverged":
@@ -281,44 +264,30 @@ class ModelSearch:
 
 def read_trial(run_dir: Path, frozen) -> Trial:
     """A trial's outcome from its run directory (the truth) and the study (params, defaults)."""
-    run = RunDir(run_dir)
+    from genlab.execution.executors import worker_record
+    from genlab.run_dir import RunDir
+
+    outcome = RunDir(run_dir).outcome()
     trial = Trial(
         number=frozen.number,
         state=OPTUNA_STATES.get(frozen.state.name, frozen.state.name.lower()),
         run_dir=str(run_dir),
         params=dict(frozen.params),
         defaults=bool(frozen.user_attrs.get("defaults")),
+        hparams=outcome.config.get("hparams", {}),
+        epochs=outcome.epochs,
+        train_seconds=outcome.train_seconds,
+        attempt=worker_record(run_dir).get("attempt"),
     )
-    try:
-        if (run / "config.json").exists():
-            trial.hparams = run.config.get("hparams", {})
-        status = run.status if (run / "status.json").exists() else {}
-        history = run.read_history()
-    except GenlabError as exc:
-        trial.error = str(exc)
-        return trial
-    state = status.get("state")
-    trial.state = {"complete": "complete", "diverged": "diverged"}.get(state, trial.state)
-    if history:
-        trial.epochs = history[-1].get("epoch")
-        trial.train_seconds = history[-1].get("elapsed")
-    if (run / "validation.json").exists() and state == "complete":
-        trial.fid = read_json(run / "validation.json").get("fid")
-    if trial.fid is None and trial.state == "complete":
-        trial.state = "failed"
+    if outcome.finished:
+        trial.state = outcome.state
+    if outcome.ok:
+        trial.fid = (outcome.validation or {}).get("fid")
+        if trial.fid is None:
+            trial.state = "failed"
     if trial.state not in ("complete", "running", "waiting"):
-        trial.error = status.get("error") or _diverged_text(status) or f"state {state}"
-    workers = run_dir.parent / ".workers" / f"{run_dir.name}.json"
-    if workers.exists():
-        trial.attempt = read_json(workers).get("attempt")
+        trial.error = outcome.error if not outcome.ok else "no validation FID"
     return trial
-
-
-def _diverged_text(status: dict) -> str | None:
-    if status.get("state") != "diverged":
-        return None
-    where = f"epoch {status.get('epoch')}, step {status.get('step')}"
-    return f"training diverged: {status.get('loss')} became non-finite at {where}"
 
 
 # -- running searches -------------------------------------------------------------------------
@@ -330,7 +299,6 @@ def run_searches(
     from genlab.search.holdout import check_dataset
 
     options.check()
-    say = say or (lambda _text: None)
     data = check_dataset(options.dataset, options.data_dir)
     if options.dataset != data.name and "/" not in options.dataset:
         options = dataclasses.replace(options, dataset=data.name)
@@ -338,30 +306,21 @@ def run_searches(
         m: ModelSearch(m, Path(study_dirs[m]), options, len(data.splits.train_images))
         for m in models
     }
-    queue = [job for s in searches.values() for job in s.unfinished()]
-    for job in queue:
-        say(f"{job.key}: resuming the interrupted trial -> {job.config.out}")
-    owner = {}
-    try:
-        while True:
-            while executor.pending < executor.slots:
-                job = queue.pop(0) if queue else _draw_next(searches)
-                if job is None:
-                    break
-                owner[job.key] = searches[job.key.split("/")[0]]
-                say(f"{job.key}: training -> {job.config.out}{_params_text(job)}")
-                executor.submit(job)
-            if not executor.pending:
-                break
-            for job, result in executor.wait():
-                owner[job.key].record(job, result)
-                say(_outcome_text(job, result))
-    finally:
-        executor.close()
+
+    def trials():
+        for search in searches.values():
+            yield from search.unfinished()
+        while (request := _draw_next(searches)) is not None:
+            yield request
+
+    def record(request: Request, made: Made) -> None:
+        searches[request.key.split("/")[0]].record(request, made)
+
+    make_runs(trials(), executor, say=say, on_done=record)
     return {m: s.result() for m, s in searches.items()}
 
 
-def _draw_next(searches: dict) -> Job | None:
+def _draw_next(searches: dict) -> Request | None:
     """The next trial of the model with the fewest drawn (ties: command-line order)."""
     open_ = [s for s in searches.values() if s.drawn < s.target]
     if not open_:
@@ -369,8 +328,7 @@ def _draw_next(searches: dict) -> Job | None:
     return min(open_, key=lambda s: s.drawn).draw()
 
 
-def _params_text(job: Job) -> str:
-    params = job.config.overrides
+def _params_text(params: dict) -> str:
     if not params:
         return " (defaults)"
     return " (" + ", ".join(f"{k}={_short(v)}" for k, v in params.items()) + ")"
@@ -378,10 +336,3 @@ def _params_text(job: Job) -> str:
 
 def _short(value) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def _outcome_text(job: Job, result: dict) -> str:
-    fid = (result.get("validation") or {}).get("fid")
-    if result["state"] == "complete" and fid is not None:
-        return f"{job.key}: validation FID {fid:.2f}"
-    return f"{job.key}: [red]{result['state']}[/]: {result.get('error')}"

@@ -8,8 +8,8 @@ import numpy as np
 
 from genlab import __version__
 from genlab.comparison.aggregate import Comparison
-from genlab.comparison.execute import collect
 from genlab.comparison.plan import Plan
+from genlab.comparison.results import read_run
 from genlab.report.images import save_grid
 from genlab.run_dir import RunDir, save_npy
 
@@ -76,5 +76,5 @@ def fake_comparison(root: Path, runs: dict[tuple[str, int], dict], **plan) -> Co
     results = []
     for (model, seed), kwargs in runs.items():
         make_run(plan.run_dir(model, seed), model, seed, **kwargs)
-        results.append(collect(plan.run_dir(model, seed), model, seed))
+        results.append(read_run(plan.run_dir(model, seed), model, seed))
     return Comparison(plan, results)

@@ -9,8 +9,8 @@ import pytest
 
 from genlab import HIGHER, LOWER, TOWARD_FLOOR
 from genlab.comparison.aggregate import Comparison, best_models, metric_directions, summarize
-from genlab.comparison.execute import RunResult
 from genlab.comparison.plan import Plan
+from genlab.comparison.results import RunResult
 from genlab.report.markdown import format_stat
 
 

@@ -8,15 +8,12 @@ import numpy as np
 import pytest
 
 from genlab import __version__
-from genlab.comparison.execute import (
-    collect,
-    config_differences,
-    expected_identity,
-    reuse_decision,
-)
 from genlab.comparison.plan import Plan, make_plan
+from genlab.comparison.results import read_run
 from genlab.errors import UnknownNameError, UsageError
+from genlab.execution.pipeline import decide, expected_identity, needs_evaluation
 from genlab.registry import get_model
+from genlab.run import identity_differences
 from tests.compare.fakes import HPARAMS, make_run
 
 
@@ -39,8 +36,8 @@ def _expected(**changes):
 
 def test_a_matching_finished_run_is_reused(tmp_path):
     make_run(tmp_path / "r", "toy", 0, metrics={"fid": 1.0})
-    assert reuse_decision(tmp_path / "r", _expected(), reuse=True) == ("reuse", "complete")
-    assert reuse_decision(tmp_path / "r", _expected(), reuse=False) == ("fresh", "--no-reuse")
+    assert decide(tmp_path / "r", _expected(), reuse=True) == ("reuse", "complete")
+    assert decide(tmp_path / "r", _expected(), reuse=False) == ("fresh", "--no-reuse")
 
 
 @pytest.mark.parametrize(
@@ -58,17 +55,17 @@ def test_a_matching_finished_run_is_reused(tmp_path):
 )
 def test_a_run_with_other_settings_is_retrained(tmp_path, changes, key):
     make_run(tmp_path / "r", "toy", 0)
-    decision, why = reuse_decision(tmp_path / "r", _expected(**changes), reuse=True)
+    decision, why = decide(tmp_path / "r", _expected(**changes), reuse=True)
     assert decision == "fresh" and key in why
 
 
 def test_unfinished_runs_resume_and_diverged_runs_are_kept(tmp_path):
     make_run(tmp_path / "i", "toy", 0, state="interrupted")
     make_run(tmp_path / "d", "toy", 0, state="diverged")
-    assert reuse_decision(tmp_path / "i", _expected(), True) == ("resume", "interrupted")
-    assert reuse_decision(tmp_path / "d", _expected(), True) == ("reuse", "diverged")
-    assert reuse_decision(tmp_path / "none", _expected(), True) == ("fresh", "")
-    diverged = collect(tmp_path / "d", "toy", 0)
+    assert decide(tmp_path / "i", _expected(), True) == ("resume", "interrupted")
+    assert decide(tmp_path / "d", _expected(), True) == ("reuse", "diverged")
+    assert decide(tmp_path / "none", _expected(), True) == ("fresh", "")
+    diverged = read_run(tmp_path / "d", "toy", 0)
     assert not diverged.ok and "non-finite at epoch 1, step 2" in diverged.error
 
 
@@ -78,14 +75,14 @@ def test_expected_identity_matches_what_run_one_writes(tmp_path):
         name="fashion", image_shape=(28, 28, 1), splits=SimpleNamespace(train_images=np.zeros(7))
     )
     plan = Plan(models=["dcgan"], seeds=[4], out=tmp_path, epochs=2, limit=7)
-    identity = expected_identity(plan, "dcgan", 4, data)
+    identity = expected_identity(plan.run_config("dcgan", 4), data)
     assert identity["seed"] == 4 and identity["train_images"] == 7
     spec = get_model("dcgan")
     assert identity["batch_size"] == spec.default_batch_size
     assert identity["hparams"]["width"] == 64
     config = {**identity, "versions": {"genlab": __version__}, "created": "today"}
     del config["genlab"]
-    assert config_differences(config, identity) == []
+    assert identity_differences(config, identity) == []
 
 
 def test_plan_validates_everything_up_front(tmp_path):
@@ -112,30 +109,33 @@ def test_plan_validates_everything_up_front(tmp_path):
 
 
 def test_reused_runs_are_evaluated_when_their_metrics_do_not_fit(tmp_path):
-    from genlab.comparison.execute import _needs_evaluation
+    def asked(n):
+        return SimpleNamespace(evaluate=True, eval_samples=n)
 
     make_run(tmp_path / "none", "toy", 0)
     make_run(tmp_path / "n500", "toy", 0, metrics={"fid": 3.0, "n": 500})
     make_run(tmp_path / "ae", "toy", 0, metrics={"mse": 0.1, "n": None})
-    assert _needs_evaluation(tmp_path / "none", 500)
-    assert not _needs_evaluation(tmp_path / "n500", 500)
-    assert _needs_evaluation(tmp_path / "n500", 10_000)
-    assert not _needs_evaluation(tmp_path / "ae", 10_000)  # drew no samples: n does not matter
+    assert needs_evaluation(tmp_path / "none", asked(500))
+    assert not needs_evaluation(tmp_path / "n500", asked(500))
+    assert needs_evaluation(tmp_path / "n500", asked(10_000))
+    assert not needs_evaluation(
+        tmp_path / "ae", asked(10_000)
+    )  # drew no samples: n does not matter
 
 
 def test_fid_tracking_must_be_there_when_asked_for_and_is_ignored_otherwise(tmp_path):
     make_run(tmp_path / "plain", "toy", 0)
     make_run(tmp_path / "tracked", "toy", 0, config={"track_fid": 500})
     asked = _expected(track_fid=500)
-    assert reuse_decision(tmp_path / "plain", asked, True) == ("fresh", "track_fid changed")
-    assert reuse_decision(tmp_path / "tracked", asked, True) == ("reuse", "complete")
+    assert decide(tmp_path / "plain", asked, True) == ("fresh", "track_fid changed")
+    assert decide(tmp_path / "tracked", asked, True) == ("reuse", "complete")
     # Tracking does not change training, so a comparison without it reuses tracked runs.
-    assert reuse_decision(tmp_path / "tracked", _expected(), True) == ("reuse", "complete")
+    assert decide(tmp_path / "tracked", _expected(), True) == ("reuse", "complete")
     plan = Plan(models=["dcgan"], seeds=[0], out=tmp_path, track_fid=500)
     data = SimpleNamespace(
         name="fashion", image_shape=(28, 28, 1), splits=SimpleNamespace(train_images=np.zeros(7))
     )
-    assert expected_identity(plan, "dcgan", 0, data)["track_fid"] == 500
+    assert expected_identity(plan.run_config("dcgan", 0), data)["track_fid"] == 500
     from genlab.commands.compare import command_line
 
     assert "--track-fid" not in command_line(make_plan(["dcgan"], seeds=1, out=tmp_path), False)

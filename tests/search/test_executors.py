@@ -13,19 +13,30 @@ import numpy as np
 import pytest
 
 from genlab.config import RunConfig
-from genlab.execution.executors import InProcess, Job, LocalProcesses, run_jobs
-
-pytestmark = pytest.mark.slow
+from genlab.execution.executors import InProcess, Job, LocalProcesses
+from genlab.execution.pipeline import Request, make_runs
+from genlab.run_dir import RunDir
 
 #: Tiny runs: 512 real images, one epoch, 500 samples per evaluation.
 SMALL = dict(dataset="fashion", epochs=1, limit=512, batch_size=64, eval_samples=500, grids=False)
 #: Keys of metrics.json that time or size the machine, not the model.
-MACHINE_KEYS = {"eval_seconds", "images_per_s", "train_seconds", "peak_rss_mb", "peak_memory_mb"}
+MACHINE_KEYS = {
+    "eval_seconds",
+    "images_per_s",
+    "train_seconds",
+    "peak_rss_mb",
+    "peak_memory_mb",
+    "sample_ms_per_image",
+}
 
 
-def _jobs(root: Path) -> list[Job]:
+def _requests(root: Path) -> list[Request]:
     return [
-        Job(f"{m}-s{s}", RunConfig(m, seed=s, out=str(root / f"{m}-s{s}"), **SMALL), 500)
+        Request(
+            f"{m}-s{s}",
+            RunConfig(m, seed=s, out=str(root / f"{m}-s{s}"), **SMALL),
+            validation_n=500,
+        )  # fmt: skip
         for m, s in (("stacked_ae", 0), ("vae", 1))
     ]
 
@@ -49,7 +60,7 @@ def _numbers(run_dir: Path) -> dict:
 
 
 def _assert_same_runs(results: dict, root: Path, reference: dict) -> None:
-    assert {k: r["state"] for k, r in results.items()} == {k: "complete" for k in reference}
+    assert {k: r.outcome.state for k, r in results.items()} == {k: "complete" for k in reference}
     for key, numbers in reference.items():
         other = _numbers(root / key)
         assert other.keys() == numbers.keys()
@@ -61,8 +72,8 @@ def _assert_same_runs(results: dict, root: Path, reference: dict) -> None:
 def sequential(tmp_path_factory):
     """The jobs run one after the other in this process: the reference numbers."""
     root = tmp_path_factory.mktemp("sequential")
-    results = run_jobs(InProcess(), _jobs(root))
-    assert all(r["state"] == "complete" for r in results.values()), results
+    results = make_runs(_requests(root), InProcess())
+    assert all(r.outcome.ok for r in results.values()), results
     numbers = {key: _numbers(root / key) for key in results}
     assert numbers["vae-s1"]["fid"] > 0 and numbers["stacked_ae-s0"]["validation"] > 0
     return numbers
@@ -70,8 +81,7 @@ def sequential(tmp_path_factory):
 
 def test_local_processes_match_the_sequential_path(sequential, tmp_path):
     executor = LocalProcesses(2, device="cpu")
-    started = []
-    results = run_jobs(executor, _jobs(tmp_path), on_done=lambda job, r: started.append(r))
+    results = make_runs(_requests(tmp_path), executor)
     _assert_same_runs(results, tmp_path, sequential)
     pids = {json.loads((tmp_path / ".workers" / f"{k}.json").read_text())["pid"] for k in results}
     assert os.getpid() not in pids  # made in worker processes, not here
@@ -88,7 +98,7 @@ def local_ray():
 def test_ray_tasks_match_the_sequential_path(sequential, local_ray, tmp_path):
     from genlab.execution.executors import RayTasks
 
-    results = run_jobs(RayTasks(jobs=2, device="cpu"), _jobs(tmp_path))
+    results = make_runs(_requests(tmp_path), RayTasks(jobs=2, device="cpu"))
     _assert_same_runs(results, tmp_path, sequential)
 
 
@@ -124,7 +134,7 @@ def _kill_after_first_epoch(run_dir: Path, timeout: float = 300) -> str:
 
 
 def _assert_resumed(result: dict, run_dir: Path, first_row: str) -> None:
-    assert result["state"] == "complete", result
+    assert result["error"] is None and RunDir(run_dir).outcome().ok, result
     assert result["attempt"] == 2
     rows = (run_dir / "history.jsonl").read_text().splitlines()
     assert [json.loads(r)["epoch"] for r in rows] == [1, 2, 3]

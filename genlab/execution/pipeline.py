@@ -1,0 +1,225 @@
+"""The one loop that makes runs: decide, execute, read back, with the same progress lines on
+every executor.
+
+For every :class:`Request`, :func:`make_runs`
+
+1. decides ``reuse | resume | fresh`` (:func:`decide`) by comparing the run directory's
+   ``config.json`` with the run's expected identity (:func:`expected_identity`, compared by
+   :func:`genlab.run.identity_differences`, the one identity comparison);
+2. hands what must be trained, resumed, or (a reused run without metrics for this ``--eval-n``)
+   evaluated to an executor (:mod:`genlab.execution.executors`), at most ``executor.slots`` at a
+   time, pulling requests only as slots free up (a search draws its next trial then);
+3. reads every run back with :meth:`genlab.run_dir.RunDir.outcome`.
+
+Which executor ran a job changes nothing here, nor in the runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from genlab.errors import GenlabError
+from genlab.execution.executors import Job
+from genlab.run_dir import Outcome, RunDir
+from genlab.version import __version__
+
+DECISIONS = ("reuse", "resume", "fresh")
+
+
+@dataclass
+class Request:
+    """One run a caller wants to have.
+
+    Attributes:
+        key: unique among the requests of one call; progress lines start with it.
+        config: the run's :class:`~genlab.config.RunConfig`; ``config.out`` is its directory.
+        reuse: reuse a finished run whose identity matches (False: ``--no-reuse``).
+        identity: check the directory's identity before reusing or resuming it; False when
+            the caller owns the directory's history (a search trial: resumed when unfinished).
+        validation_n: score the finished run's FID on this many samples against the
+            validation sample (:mod:`genlab.search.holdout`); 0 for none.
+        label: words added to the "training" line (a trial's hyperparameters).
+    """
+
+    key: str
+    config: object
+    reuse: bool = True
+    identity: bool = True
+    validation_n: int = 0
+    label: str = ""
+
+
+@dataclass
+class Made:
+    """A requested run, read back after the pipeline made (or reused) it."""
+
+    key: str
+    outcome: Outcome
+    reused: bool = False
+    notes: list = field(default_factory=list)
+    attempt: int | None = None
+    host: str | None = None
+
+    @property
+    def validation(self) -> dict | None:
+        return self.outcome.validation
+
+
+def expected_identity(config, data) -> dict:
+    """The ``config.json`` values a reusable run must have: :func:`genlab.run.run_identity`
+    plus what the options hold fixed (epochs, budget, limit, genlab's version, tracking)."""
+    from genlab.run import run_identity
+
+    spec, model_config = config.validate()
+    batch_size = config.batch_size or spec.default_batch_size
+    identity = run_identity(
+        spec, model_config, data, batch_size, config.seed, config.val_fraction, config.ema
+    )
+    return {
+        **identity,
+        "epochs": config.epochs,
+        "limit": config.limit,
+        "budget_minutes": config.budget_minutes,
+        "genlab": __version__,
+        # Tracking leaves the training itself unchanged: asked for, it must be there.
+        **({"track_fid": config.track_fid} if config.track_fid else {}),
+    }
+
+
+def decide(run_dir: Path, expected: dict | None, reuse: bool = True) -> tuple[str, str]:
+    """``(decision, why)`` for one run directory: ``reuse`` a finished run that matches,
+    ``resume`` an unfinished one that matches, else ``fresh``. ``expected`` None: the directory
+    is trusted (reused when finished, resumed otherwise)."""
+    from genlab.run import identity_differences
+
+    run = RunDir(run_dir)
+    if not (run / "config.json").exists():
+        return "fresh", ""
+    if not reuse:
+        return "fresh", "--no-reuse"
+    try:
+        changed = identity_differences(run.config, expected) if expected is not None else []
+        state = run.status.get("state")
+    except GenlabError as exc:
+        return "fresh", str(exc)
+    if changed:
+        return "fresh", f"{', '.join(changed)} changed"
+    if state in ("complete", "diverged"):
+        return "reuse", state
+    return "resume", state or "unknown state"
+
+
+def needs_evaluation(run_dir: Path, config) -> bool:
+    """A complete run asked to be evaluated that has no ``metrics.json`` for this ``--eval-n``."""
+    if not config.evaluate:
+        return False
+    metrics = RunDir(run_dir).read_metrics()
+    return metrics is None or metrics.get("n") not in (None, config.eval_samples)
+
+
+def make_runs(
+    requests: Iterable[Request],
+    executor,
+    *,
+    say: Callable[[str], None] | None = None,
+    total: int | None = None,
+    on_done: Callable[[Request, Made], None] | None = None,
+) -> dict[str, Made]:
+    """Make every requested run (see the module docstring); results by request key.
+
+    ``requests`` is consumed lazily, one request whenever the executor has a free slot;
+    ``on_done(request, made)`` is called as each run is read back, in finishing order.
+    ``total`` (when the number of requests is known) numbers the progress lines.
+    Never raises for a run that fails: its outcome says so. Ctrl-C stops the executor.
+    """
+    say = say or (lambda _text: None)
+    loads: dict = {}
+    source = iter(requests)
+    pending: dict[str, tuple[Request, bool]] = {}
+    made: dict[str, Made] = {}
+    counter = [0]
+
+    def prefix(request: Request) -> str:
+        counter[0] += 1
+        count = f"[bold][{counter[0]}/{total}][/] " if total else ""
+        return f"{count}{request.key}: "
+
+    def finish(request: Request, result: dict | None, reused: bool) -> None:
+        result = result or {}
+        outcome = RunDir(request.config.out).outcome(error=result.get("error"))
+        item = Made(request.key, outcome, reused, list(result.get("notes") or []))
+        item.attempt, item.host = result.get("attempt"), result.get("host")
+        made[request.key] = item
+        if not reused or not outcome.ok:
+            say(outcome_line(request, item))
+        if on_done is not None:
+            on_done(request, item)
+
+    try:
+        while True:
+            while executor.pending < executor.slots:
+                request = next(source, None)
+                if request is None:
+                    break
+                job, reused = _plan_job(request, loads, say, prefix(request))
+                if job is None:  # reused as it is
+                    finish(request, None, reused=True)
+                    continue
+                pending[request.key] = (request, reused)
+                executor.submit(job)
+            if not executor.pending:
+                break
+            for job, result in executor.wait():
+                request, reused = pending.pop(job.key)
+                finish(request, result, reused)
+    finally:
+        executor.close()
+    return made
+
+
+def _plan_job(request: Request, loads: dict, say, prefix: str) -> tuple[Job | None, bool]:
+    """Decide for one request: ``(job to submit or None, reused)``; no job for a run that is
+    reused as it is."""
+    config = request.config
+    run_dir = Path(config.out)
+    expected = None
+    if request.identity and (run_dir / "config.json").exists():
+        expected = expected_identity(config, _data(config, loads))
+    decision, why = decide(run_dir, expected, request.reuse)
+    job = Job(request.key, config, validation_n=request.validation_n)
+    if decision == "reuse":
+        say(f"{prefix}reused finished run {run_dir} ({why})")
+        evaluate = why == "complete" and needs_evaluation(run_dir, config)
+        return (job if evaluate or request.validation_n else None), True
+    if decision == "fresh" and run_dir.exists():
+        if why:
+            say(f"{prefix}retraining {run_dir} ({why})")
+        shutil.rmtree(run_dir)
+    verb = "resuming" if decision == "resume" else "training"
+    say(f"{prefix}{verb} -> {run_dir}{request.label}")
+    return job, False
+
+
+def _data(config, loads: dict):
+    """The run's data (for its identity), loaded once per (dataset, folder, limit)."""
+    from genlab.data.loading import load
+
+    key = (config.dataset, config.data_dir, config.limit)
+    if key not in loads:
+        loads[key] = load(config.dataset, config.data_dir, limit=config.limit)
+    return loads[key]
+
+
+def outcome_line(request: Request, made: Made) -> str:
+    """``vae seed 0: complete`` / ``… validation FID 31.20`` / ``… failed: why``."""
+    outcome = made.outcome
+    retried = f" (attempt {made.attempt})" if made.attempt and made.attempt > 1 else ""
+    fid = (outcome.validation or {}).get("fid") if request.validation_n else None
+    if outcome.ok and fid is not None:
+        return f"{request.key}: validation FID {fid:.2f}{retried}"
+    if outcome.ok:
+        return f"{request.key}: complete{retried}"
+    return f"{request.key}: [red]{outcome.state}:[/] {outcome.error}{retried}"
