@@ -199,6 +199,29 @@ def cli():
     return run_cli
 
 
+#: The options of the shared DCGAN run (:func:`dcgan_run`) that size and seed it.
+DCGAN_SMALL = ["--limit", "512", "--batch-size", "64", "--set", "width=16", "--seed", "3"]
+
+
+@pytest.fixture(scope="session")
+def dcgan_run(tmp_path_factory):
+    """``(run directory, result)`` of one ``genlab run dcgan``: 2 epochs on 512 real images, a
+    narrow network, evaluated on 500 samples. Shared by every test that only reads it; a test
+    that changes it works on :func:`copy_run`."""
+    out = tmp_path_factory.mktemp("shared") / "dcgan"
+    args = ["run", "dcgan", "--dataset", "fashion", "--epochs", "2", "--eval-n", "500"]
+    result = run_cli(*args, "--out", out, *DCGAN_SMALL)
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+def copy_run(run_dir: Path, target: Path) -> Path:
+    """A copy of a shared run directory, for a test that changes it."""
+    import shutil
+
+    return Path(shutil.copytree(run_dir, target, symlinks=True))
+
+
 @contextlib.contextmanager
 def registered_plugin(plugin, name: str):
     """``plugin`` registered with genlab's plugin manager (registries rebuilt) inside the block."""

@@ -8,30 +8,14 @@ import numpy as np
 import pytest
 
 from genlab.run_dir import RunDir
-
-SMALL = ["--limit", "512", "--batch-size", "64", "--set", "width=16", "--seed", "3"]
+from tests.conftest import DCGAN_SMALL as SMALL
 
 
 @pytest.fixture(scope="module")
-def finished_run(tmp_path_factory):
-    from tests.conftest import run_cli
-
-    out = tmp_path_factory.mktemp("run") / "dcgan"
-    result = run_cli(
-        "run",
-        "dcgan",
-        "--dataset",
-        "fashion",
-        "--epochs",
-        "2",
-        "--out",
-        out,
-        "--eval-n",
-        "500",
-        *SMALL,
-    )
-    assert result.returncode == 0, result.stderr
-    return out, result
+def finished_run(dcgan_run):
+    """The session's shared DCGAN run (tests/conftest.py): 2 epochs, 512 images, width 16,
+    seed 3, evaluated on 500 samples."""
+    return dcgan_run
 
 
 def test_run_leaves_a_complete_run_directory(finished_run):

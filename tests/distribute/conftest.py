@@ -1,4 +1,4 @@
-"""Shared by the tf.distribute tests: one small default-strategy run to compare losses against."""
+"""Shared by the tf.distribute tests: the small default-strategy run to compare losses against."""
 
 from __future__ import annotations
 
@@ -6,10 +6,9 @@ import json
 
 import pytest
 
-from tests.conftest import run_cli
-
 #: 512 images, a narrow DCGAN, 2 epochs: seconds per run, yet enough steps for stable losses.
-SMALL = ["--limit", "512", "--set", "width=16", "--seed", "5", "--epochs", "2", "--no-eval"]
+#: The session's shared DCGAN run (tests/conftest.py) was made with these options.
+SMALL = ["--limit", "512", "--set", "width=16", "--seed", "3", "--epochs", "2", "--no-eval"]
 #: The global batch of every run below; each strategy splits it over its replicas.
 GLOBAL_BATCH = 64
 
@@ -28,8 +27,10 @@ def assert_comparable(rows, reference_rows) -> None:
 
 
 @pytest.fixture(scope="session")
-def default_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("default") / "run"
-    result = run_cli("run", "dcgan", "--batch-size", GLOBAL_BATCH, "--out", out, *SMALL)
-    assert result.returncode == 0, result.stderr
+def default_run(dcgan_run):
+    """The default strategy's run: the session's shared DCGAN run, at this global batch."""
+    out, _ = dcgan_run
+    config = json.loads((out / "config.json").read_text())
+    assert (config["batch_size"], config["seed"], config["limit"]) == (GLOBAL_BATCH, 3, 512)
+    assert config["hparams"]["width"] == 16 and config["device"]["strategy"] == "default"
     return out

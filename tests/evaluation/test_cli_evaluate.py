@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pytest
 
+from tests.conftest import copy_run, run_cli
+
 KEYS = (
     "fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "classifier_score",
     "classes_covered", "kl_to_real", "memorization_ratio", "n", "evaluator", "params",
@@ -15,25 +17,15 @@ KEYS = (
 
 
 @pytest.fixture(scope="module")
-def dcgan_run(tmp_path_factory):
-    from tests.conftest import run_cli
-
-    out = tmp_path_factory.mktemp("eval") / "dcgan"
-    args = ["--epochs", "1", "--limit", "256", "--batch-size", "64", "--set", "width=8"]
-    result = run_cli("run", "dcgan", "--out", out, "--no-eval", *args)
-    assert result.returncode == 0, result.stderr
-    return out
+def evaluated(dcgan_run, tmp_path_factory):
+    """A copy of the session's tiny DCGAN run, and ``genlab evaluate --n 300 --json`` of it."""
+    run = copy_run(dcgan_run[0], tmp_path_factory.mktemp("eval") / "dcgan")
+    return run, run_cli("evaluate", run, "--n", "300", "--json")
 
 
-def _evaluate(*args):
-    """The real console script in a subprocess: TensorFlow's own output included."""
-    from tests.conftest import run_cli
-
-    return run_cli("evaluate", *args)
-
-
-def test_json_output_is_only_json_and_matches_metrics_json(dcgan_run):
-    result = _evaluate(dcgan_run, "--n", "300", "--json")
+def test_json_output_is_only_json_and_matches_metrics_json(evaluated):
+    """Native (C++) writes to stdout count too: run_cli captures file descriptor 1."""
+    dcgan_run, result = evaluated
     assert result.returncode == 0, result.stderr
     metrics = json.loads(result.stdout)  # nothing but the JSON document on stdout
     assert all(key in metrics for key in KEYS)
@@ -44,12 +36,12 @@ def test_json_output_is_only_json_and_matches_metrics_json(dcgan_run):
     assert json.loads((dcgan_run / "metrics.json").read_text()) == metrics
 
 
-def test_table_has_a_real_data_column(dcgan_run):
+def test_table_has_a_real_data_column(evaluated):
     from rich.console import Console
 
     from genlab.report.console import results_table
 
-    metrics = json.loads((dcgan_run / "metrics.json").read_text())
+    metrics = json.loads((evaluated[0] / "metrics.json").read_text())
     console = Console(record=True, width=120)
     console.print(results_table(metrics, "dcgan"))
     text = console.export_text()
@@ -60,7 +52,8 @@ def test_table_has_a_real_data_column(dcgan_run):
     assert mse_row.count("n/a") == 2  # neither a GAN nor real data has a reconstruction error
 
 
-def test_bad_n_and_missing_inception_weights_are_one_line_errors(dcgan_run, tmp_path, cli):
+def test_bad_n_and_missing_inception_weights_are_one_line_errors(evaluated, tmp_path, cli):
+    dcgan_run, _ = evaluated
     result = cli("evaluate", dcgan_run, "--n", "1")
     assert result.returncode == 2 and "--n must be at least 2" in result.stderr
     result = cli("evaluate", dcgan_run, "--inception", env={"KERAS_HOME": str(tmp_path)})
