@@ -62,7 +62,9 @@ class GenerativeModel(keras.Model):
     def sampling_networks(self) -> list[keras.Model]:
         """The networks :meth:`generate` runs, whose weights the engine may average (EMA).
 
-        Empty by default: no averaging. A GAN returns its generator.
+        Every model that samples names them (a GAN its generator, an autoencoder its decoder);
+        the contract kit checks it. Empty (the default) only for a model that cannot sample:
+        ``--ema`` is refused for it.
         """
         return []
 

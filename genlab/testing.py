@@ -341,6 +341,32 @@ def check_sample_deterministic(m: ModelUnderTest) -> None:
     assert not np.array_equal(first, model.sample(4, seed=8)), "the seed has no effect"
 
 
+def check_sampling_networks(m: ModelUnderTest) -> None:
+    """A sampler names the networks ``sample()`` runs (``sampling_networks()``): networks of the
+    model, whose weights decide the samples. Without them ``--ema`` has nothing to average."""
+    if not m.spec.can(SAMPLE):
+        raise unittest.SkipTest("model cannot sample")
+    model = m.build()
+    named = model.sampling_networks()
+    assert named, (
+        "sampling_networks() names no network although the model samples: --ema would have "
+        "no weights to average; return the networks generate() runs (a generator, a decoder)"
+    )
+    owned = [id(n) for n in model.networks().values()]
+    assert all(id(n) in owned for n in named), "sampling_networks() must be among networks()"
+    before = np.asarray(model.sample(4, seed=3))
+    rng = np.random.default_rng(0)
+    for network in named:
+        network.set_weights(
+            [w + rng.normal(0.0, 0.5, np.shape(w)).astype(w.dtype) for w in network.get_weights()]
+        )
+    after = np.asarray(model.sample(4, seed=3))
+    assert not np.array_equal(before, after), (
+        "changing the weights of sampling_networks() leaves sample() unchanged: they are not "
+        "the networks it runs"
+    )
+
+
 def check_reconstruct(m: ModelUnderTest) -> None:
     """Models with the ``reconstruct`` capability rebuild images of the input's shape and range."""
     if not m.spec.can(RECONSTRUCT):
@@ -552,6 +578,7 @@ CHECKS: tuple[tuple[str, Callable[[ModelUnderTest], None]], ...] = (
     ("losses_finite", check_losses_finite),
     ("sample", check_sample),
     ("sample_deterministic", check_sample_deterministic),
+    ("sampling_networks", check_sampling_networks),
     ("reconstruct", check_reconstruct),
     ("likelihood", check_likelihood),
     ("metrics", check_metrics),

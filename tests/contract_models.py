@@ -9,7 +9,14 @@ from dataclasses import dataclass
 
 from genlab import ModelConfig, ModelSpec
 
-DEFECTS = ("none", "frozen_discriminator", "unseeded_noise", "bfloat16_output")
+DEFECTS = (
+    "none",
+    "frozen_discriminator",
+    "unseeded_noise",
+    "bfloat16_output",
+    "no_sampling_networks",
+    "wrong_sampling_networks",
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,13 @@ def build(config, image_shape):
 
         def networks(self):
             return {"generator": self.generator, "discriminator": self.discriminator}
+
+        def sampling_networks(self):
+            if config.defect == "no_sampling_networks":
+                return []
+            if config.defect == "wrong_sampling_networks":
+                return [self.discriminator]
+            return [self.generator]
 
         def generate(self, z, training=False):
             return self.generator(z, training=training)

@@ -10,6 +10,7 @@ from genlab.testing import (
     check_fit,
     check_float32_outputs_under_mixed_precision,
     check_same_seed_same_first_step,
+    check_sampling_networks,
 )
 from tests.contract_models import SPEC
 
@@ -23,6 +24,7 @@ def test_a_sound_model_passes():
     check_fit(subject)
     check_every_network_trains(subject)
     check_float32_outputs_under_mixed_precision(subject)
+    check_sampling_networks(subject)
 
 
 def test_a_network_the_train_step_never_updates_is_caught():
@@ -40,3 +42,14 @@ def test_an_output_left_in_bfloat16_is_caught():
 def test_unseeded_noise_is_caught_in_two_fresh_processes():
     with pytest.raises(AssertionError, match="different weights"):
         check_same_seed_same_first_step(probe("unseeded_noise"))
+
+
+def test_a_sampler_that_names_no_sampling_networks_is_caught():
+    """The hole --ema fell through: nothing to average, and nothing said so."""
+    with pytest.raises(AssertionError, match="names no network"):
+        check_sampling_networks(probe("no_sampling_networks"))
+
+
+def test_sampling_networks_that_sample_does_not_run_are_caught():
+    with pytest.raises(AssertionError, match="not the networks it runs"):
+        check_sampling_networks(probe("wrong_sampling_networks"))

@@ -27,7 +27,8 @@ def explore_cmd(
     Models that encode get a 2-D map of the test codes (t-SNE with 'pip install genlab[explore]',
     else PCA), interpolations between test images of different classes and the linear-probe
     accuracy of their codes; every sampler gets interpolations between prior draws; models with a
-    likelihood (latent-variable models such as the VAE) a latent traversal. Written to RUN_DIR/explore/ with explore.json.
+    likelihood (latent-variable models such as the VAE) a latent traversal. Written to
+    RUN_DIR/explore/ with explore.json.
     """
     from genlab.latent import check_method
 

@@ -141,3 +141,38 @@ def test_sampling_uses_the_average_not_the_last_weights(reference):
     assert len(seen) == 2
     np.testing.assert_array_equal(seen[-1], average.averages[0].numpy())
     assert not np.array_equal(seen[-1], raw.generator.trainable_weights[0].numpy())
+
+
+class _NoSamplingNetworks:
+    """Registers the contract probe with a defect: it samples but names no sampling network."""
+
+    from genlab import hookimpl
+
+    @hookimpl
+    def register_models(self, register):
+        import dataclasses
+
+        from tests.contract_models import SPEC, ProbeConfig
+
+        @dataclasses.dataclass(frozen=True)
+        class Config(ProbeConfig):
+            defect: str = "no_sampling_networks"
+
+        register(dataclasses.replace(SPEC, name="ema_probe", config=Config))
+
+
+def test_ema_on_a_model_without_sampling_networks_is_refused_before_anything_is_written(tmp_path):
+    from genlab.config import RunConfig
+    from genlab.errors import ConfigError
+    from genlab.run import run_one
+    from tests.conftest import registered_plugin
+
+    out = tmp_path / "run"
+    config = RunConfig("ema_probe", epochs=1, limit=64, batch_size=8, out=str(out), ema=0.99,
+                       evaluate=False, grids=False)  # fmt: skip
+    with registered_plugin(_NoSamplingNetworks(), "ema-probe"):
+        with pytest.raises(ConfigError, match="--ema: model 'ema_probe' names no sampling"):
+            run_one(config)
+        assert not (out / "config.json").exists()
+        run_one(RunConfig(**{**config.__dict__, "ema": 0.0}))  # --no-ema trains
+    assert RunDir(out).is_complete

@@ -95,6 +95,9 @@ class WGANGP(GenerativeModel):
     def networks(self):
         return {"generator": self.generator, "critic": self.critic}
 
+    def sampling_networks(self):
+        return [self.generator]
+
     def generate(self, z, training=False):
         return self.generator(z, training=training)
 

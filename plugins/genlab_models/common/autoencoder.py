@@ -67,6 +67,9 @@ class AutoencoderModel(GenerativeModel):
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
+    def sampling_networks(self):
+        return [self.decoder]
+
     def losses(self, x, training: bool) -> dict:
         """Every loss of a batch; ``loss`` is the one minimised."""
         code = self.encoder(self.corrupt(x), training=training)

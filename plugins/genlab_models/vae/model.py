@@ -58,6 +58,9 @@ class VAE(GenerativeModel):
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
+    def sampling_networks(self):
+        return [self.decoder]
+
     def losses(self, x, training: bool) -> dict:
         """The negative ELBO (with ``beta``) of a batch, one z ~ q(z|x) per image, and its parts."""
         mean, log_var = self.encoder(x, training=training)
