@@ -22,7 +22,7 @@ from importlib import metadata
 
 import pluggy
 
-from genlab import hookspecs
+import genlab.hookspecs as hookspecs
 
 ENTRY_POINT_GROUP = "genlab"
 #: The distribution whose entry points are the built-in plugins.

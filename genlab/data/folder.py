@@ -107,13 +107,13 @@ def _read_image(file: Path, size: tuple[int, int], channels: int) -> np.ndarray:
     with Image.open(file) as image:
         image.load()
         image = ImageOps.exif_transpose(image)
-        image = _to_mode(image, "L" if channels == 1 else "RGB")
+        image = to_mode(image, "L" if channels == 1 else "RGB")
         image = image.resize(size, Image.Resampling.LANCZOS)
         array = np.asarray(image, dtype=np.uint8)
     return array.reshape(size[1], size[0], channels)
 
 
-def _to_mode(image: Image.Image, mode: str) -> Image.Image:
+def to_mode(image: Image.Image, mode: str) -> Image.Image:
     """Converts any Pillow mode to 8-bit ``L`` or ``RGB``, compositing transparency onto black."""
     if image.mode.startswith("I") or image.mode == "F":
         image = _to_8bit(image)

@@ -155,7 +155,7 @@ def read_image_folder(root: Path) -> np.ndarray:
     """
     from PIL import Image
 
-    from genlab.data.folder import IMAGE_SUFFIXES, _to_mode
+    from genlab.data.folder import IMAGE_SUFFIXES, to_mode
 
     files = sorted(
         (p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
@@ -168,7 +168,7 @@ def read_image_folder(root: Path) -> np.ndarray:
         try:
             with Image.open(file) as image:
                 image.load()
-                images.append(np.asarray(_to_mode(image, "RGB"), np.uint8))
+                images.append(np.asarray(to_mode(image, "RGB"), np.uint8))
         except Exception as exc:  # Pillow raises many types on malformed files
             raise UsageError(
                 f"cannot read {file} as an image ({type(exc).__name__}). Fix: remove or replace it"

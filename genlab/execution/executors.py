@@ -99,11 +99,8 @@ def execute(job: Job, console=None) -> dict:
     error, notes = None, []
     if state not in ("complete", "diverged"):
         error = _train(job.config, resume=(run / "config.json").exists(), console=console)
-    elif state == "complete":
-        from genlab.execution.pipeline import needs_evaluation
-
-        if needs_evaluation(run_dir, job.config):
-            notes += _evaluate_finished(run_dir, job.config, console)
+    elif state == "complete" and needs_evaluation(run_dir, job.config):
+        notes += _evaluate_finished(run_dir, job.config, console)
     if error and not (run / "status.json").exists():  # refused before it started
         run.set_status("failed", error=error)
     result = {"key": job.key, "run_dir": str(run_dir), "error": error, "notes": notes}
@@ -117,6 +114,16 @@ def execute(job: Job, console=None) -> dict:
         except Exception as exc:
             result["error"] = f"validation FID failed: {exc}"
     return result
+
+
+def needs_evaluation(run_dir: Path, config) -> bool:
+    """A complete run asked to be evaluated that has no ``metrics.json`` for this ``--eval-n``."""
+    from genlab.run_dir import RunDir
+
+    if not config.evaluate:
+        return False
+    metrics = RunDir(run_dir).read_metrics()
+    return metrics is None or metrics.get("n") not in (None, config.eval_samples)
 
 
 def _train(config, resume: bool, console=None) -> str | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from genlab.errors import GenlabError
-from genlab.execution.executors import Job
+from genlab.execution.executors import Job, needs_evaluation
 from genlab.run_dir import Outcome, RunDir
 from genlab.version import __version__
 
@@ -110,14 +110,6 @@ def decide(run_dir: Path, expected: dict | None, reuse: bool = True) -> tuple[st
     if state in ("complete", "diverged"):
         return "reuse", state
     return "resume", state or "unknown state"
-
-
-def needs_evaluation(run_dir: Path, config) -> bool:
-    """A complete run asked to be evaluated that has no ``metrics.json`` for this ``--eval-n``."""
-    if not config.evaluate:
-        return False
-    metrics = RunDir(run_dir).read_metrics()
-    return metrics is None or metrics.get("n") not in (None, config.eval_samples)
 
 
 def make_runs(

@@ -11,7 +11,8 @@ from genlab import __version__
 from genlab.comparison.plan import Plan, make_plan
 from genlab.comparison.results import read_run
 from genlab.errors import UnknownNameError, UsageError
-from genlab.execution.pipeline import decide, expected_identity, needs_evaluation
+from genlab.execution.executors import needs_evaluation
+from genlab.execution.pipeline import decide, expected_identity
 from genlab.registry import get_model
 from genlab.run import identity_differences
 from tests.compare.fakes import HPARAMS, make_run
