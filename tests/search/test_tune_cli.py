@@ -55,7 +55,7 @@ def test_tune_killed_during_trial_2_continues_without_retraining(tmp_path):
     assert [t["attempt"] for t in search["trials"]] == [1, 2, 1]
     rows = (trial / "history.jsonl").read_text().splitlines()
     assert len(rows) == 3 and rows[0] == first_row
-    assert "resuming the interrupted trial" in result.stderr
+    assert f"dcgan/trial-001: resuming -> {trial}" in result.stderr
 
     again = run_cli(*args, "--json", check=True)  # everything reused: nothing trains
     assert json.loads(again.stdout)["search"]["trials"] == search["trials"]
