@@ -41,22 +41,15 @@ def recorder():
 
 
 def trace(model: str, minutes: float, overrides: dict) -> dict:
-    from genlab.config import RunConfig
+    from genlab.config import RunOptions
     from genlab.errors import DivergenceError
     from genlab.run import run_one
 
     record = recorder()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        config = RunConfig(
-            model=model,
-            epochs=1000,
-            budget_minutes=minutes,
-            overrides=overrides,
-            out=str(Path(tmp) / "run"),
-            evaluate=False,
-            grids=False,
-        )
+        options = RunOptions(epochs=1000, budget_minutes=minutes, evaluate=False)
+        config = options.run_config(model, out=Path(tmp) / "run", overrides=overrides, grids=False)
         try:
             run_one(config, callbacks=[record])
             state = "complete"

@@ -30,22 +30,21 @@ def child(args) -> dict:
     """Runs inside the fresh process: import, load, train, report."""
     import tensorflow  # noqa: F401  (counted in the floor, as in every run)
 
-    from genlab.config import RunConfig
+    from genlab.config import RunOptions
     from genlab.data.loading import load
     from genlab.run import run_one
 
     load("fashion", limit=args.limit)
     floor = peak_mib()
     with tempfile.TemporaryDirectory(prefix="genlab-memory-") as tmp:
-        config = RunConfig(
-            model=args.model,
+        options = RunOptions(
             epochs=args.epochs,
             batch_size=args.batch_size,
             limit=args.limit,
-            out=str(Path(tmp) / "run"),
             device=args.device,
             evaluate=False,
         )
+        config = options.run_config(args.model, out=Path(tmp) / "run")
         summary = run_one(config)
     return {
         "model": args.model,

@@ -134,7 +134,7 @@ def measure(args) -> dict:
     import keras
     from rich.console import Console
 
-    from genlab.config import RunConfig
+    from genlab.config import RunOptions
     from genlab.data.loading import load
     from genlab.data.pipeline import training_dataset
     from genlab.registry import get_model
@@ -184,15 +184,14 @@ def measure(args) -> dict:
     timer = Alternate()
     console = Console(stderr=True, force_terminal=True, soft_wrap=True)
     with tempfile.TemporaryDirectory(prefix="genlab-throughput-") as tmp:
-        config = RunConfig(
-            model=spec.name,
+        options = RunOptions(
             epochs=args.repeats + 1,
             batch_size=args.batch_size,
             limit=n_images,
-            out=str(Path(tmp) / "run"),
             device=args.device,
             evaluate=False,
         )
+        config = options.run_config(spec.name, out=Path(tmp) / "run")
         summary = run_one(config, console=console, callbacks=[timer])
         plan = json.loads((Path(summary["run_dir"]) / "config.json").read_text())["device"]
     history = summary["history"][1:]

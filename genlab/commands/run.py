@@ -36,7 +36,7 @@ def run_cmd(
     no_ema: bool = options.no_ema(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
-    from genlab.config import RunConfig, parse_assignments
+    from genlab.config import RunOptions, parse_assignments
     from genlab.run import run_one
 
     sets = parse_assignments(overrides)
@@ -46,26 +46,28 @@ def run_cmd(
         from genlab.data.loading import parse_image_shape
 
         parse_image_shape(image_shape)
-    config = RunConfig(
-        model=model,
+    shared = RunOptions(
         dataset=dataset,
         epochs=epochs,
-        batch_size=batch_size,
-        seed=seed,
+        budget_minutes=budget_minutes,
         limit=limit,
-        out=str(out_dir) if out_dir else None,
+        batch_size=batch_size,
         data_dir=str(data_dir) if data_dir else None,
         device=device,
         strategy=strategy,
-        overrides=sets,
-        resume=resume,
         evaluate=evaluate,
         eval_samples=eval_n,
-        budget_minutes=budget_minutes,
-        image_shape=image_shape,
         track_fid=track_fid,
-        val_fraction=val_fraction,
         ema=options.resolve_ema(ema, no_ema),
+    )
+    config = shared.run_config(
+        model,
+        seed=seed,
+        out=out_dir,
+        overrides=sets,
+        resume=resume,
+        image_shape=image_shape,
+        val_fraction=val_fraction,
     )
     try:
         summary = run_one(config, console=console)
