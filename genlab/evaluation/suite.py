@@ -106,6 +106,9 @@ def evaluate_run(run, *, model, spec, data, n=DEFAULT_N, console=None, **kwargs)
         kwargs["reference_splits"] = _full_splits(data, config)
     if console is None:
         result = evaluate(model, spec, data, n=n, seed=seed, run=run, **kwargs)
+    elif not console.is_terminal:  # a log file: lines, at most one per step and 30 s
+        update = _line_progress(console)
+        result = evaluate(model, spec, data, n=n, seed=seed, run=run, progress=update, **kwargs)
     else:
         with console.status("evaluating") as status:
             update = lambda text: status.update(f"evaluating: {text}")  # noqa: E731
@@ -116,6 +119,20 @@ def evaluate_run(run, *, model, spec, data, n=DEFAULT_N, console=None, **kwargs)
             console.print(f"[yellow]warning:[/] metric {name} failed: {error}", highlight=False)
     run.write_metrics(result)
     return result
+
+
+def _line_progress(console, every_s: float = 30.0):
+    """Evaluation progress as printed lines where no status line can be redrawn: each step
+    once, and a long one (drawing 10,000 samples in many network evaluations) every ``every_s``."""
+    last = {"step": None, "at": 0.0}
+
+    def update(text: str) -> None:
+        step, now = text.split(" ")[0:2], time.perf_counter()
+        if step != last["step"] or now - last["at"] >= every_s:
+            console.print(f"evaluating: {text}", highlight=False)
+            last.update(step=step, at=now)
+
+    return update
 
 
 def _full_splits(data, config):
