@@ -96,7 +96,9 @@ def main() -> None:
     except GenlabError as exc:
         if debug:
             raise
-        error(str(exc))
+        from rich.markup import escape
+
+        error(escape(str(exc)))  # plain text: "pip install 'genlab[ray]'" keeps its brackets
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

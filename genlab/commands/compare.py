@@ -77,6 +77,10 @@ def compare_cmd(
     jobs: int = tune.jobs_option(),
     executor: str = tune.executor_option(),
     address: str = tune.address_option(),
+    storage: str = tune.storage_option(),
+    cpus_per_run: int = tune.cpus_per_run_option(),
+    memory_per_run: float = tune.memory_per_run_option(),
+    gpus_per_run: float = tune.gpus_per_run_option(),
     samples: list[str] = typer.Option(
         None,
         "--samples",
@@ -113,11 +117,12 @@ def compare_cmd(
     )
     plan.samples = parse_sample_sets(samples, plan.models)
     plan.command = command_line(plan, all_models)
-    extra = search_args(search, sampler, jobs, executor, address)
+    cluster = tune.cluster_options(storage, cpus_per_run, memory_per_run, gpus_per_run)
+    extra = search_args(search, sampler, jobs, executor, address) + tune.cluster_args(cluster)
     if extra:
         plan.command = shlex.join([*shlex.split(plan.command), *extra])
     search_options = tune.search_options(plan, search, sampler) if search else None
-    runner = tune.make_executor(executor, jobs, address, device)
+    runner = tune.make_executor(executor, jobs, address, device, cluster, root=plan.out)
     total = len(plan.models) * len(plan.seeds)
     console.print(
         f"comparing {', '.join(plan.models)} on {plan.dataset}: {plan.budget_text()}, "

@@ -1,7 +1,8 @@
 """``genlab tune MODEL --trials K``: hyperparameter search for one model, resumable.
 
 Also defines the options that choose how many runs train at once and where (``--jobs``,
-``--executor``, ``--address``) and the search sampler, shared with ``genlab compare``.
+``--executor``, ``--address``, and on a Ray cluster ``--storage`` and each run's size) and the
+search sampler, shared with ``genlab compare``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,57 @@ def executor_option():
 
 
 def address_option():
-    return typer.Option(None, "--address", help="Ray cluster to join (default: start one here).")
+    return typer.Option(
+        None, "--address", help="Ray cluster to join, HOST:PORT (default: start one here)."
+    )
+
+
+def storage_option():
+    return typer.Option(
+        None,
+        "--storage",
+        help="Ray: where nodes deliver runs and checkpoints, a path every node mounts or a URI "
+        "(s3://, gs://; needs pyarrow or fsspec). Default: back to this machine through Ray.",
+    )
+
+
+def cpus_per_run_option():
+    return typer.Option(
+        None,
+        "--cpus-per-run",
+        help="Ray: CPUs (= TensorFlow threads) per run (default: this machine's thread count, "
+        "at most the largest node's CPUs).",
+    )
+
+
+def memory_per_run_option():
+    return typer.Option(
+        None,
+        "--memory-per-run",
+        help="Ray: memory per run in GiB (default: the node's memory per CPU x CPUs per run).",
+    )
+
+
+def gpus_per_run_option():
+    return typer.Option(
+        None, "--gpus-per-run", help="Ray: GPUs per run, may be a fraction (default: 1 on GPUs)."
+    )
+
+
+def cluster_options(storage=None, cpus_per_run=None, memory_per_run=None, gpus_per_run=None):
+    """The Ray-only options as given (None: not given)."""
+    given = {
+        "storage": storage,
+        "cpus_per_run": cpus_per_run,
+        "memory_per_run": memory_per_run,
+        "gpus_per_run": gpus_per_run,
+    }
+    return {k: v for k, v in given.items() if v is not None}
+
+
+def cluster_args(cluster: dict) -> list[str]:
+    """The Ray-only options of :func:`cluster_options`, as command-line arguments."""
+    return [a for k, v in cluster.items() for a in (f"--{k.replace('_', '-')}", str(v))]
 
 
 def sampler_option():
@@ -41,12 +92,18 @@ def sampler_option():
     )
 
 
-def make_executor(executor: str, jobs: int, address: str | None, device: str):
-    """The executor of ``--executor``/``--jobs``/``--address``; runs made in this process show
-    their progress bar on the console."""
-    from genlab.execution.executors import make_executor as make
+def make_executor(
+    executor: str, jobs: int, address: str | None, device: str, cluster=None, root=None
+):
+    """The executor of ``--executor``/``--jobs``/``--address`` and the Ray-only options
+    (``cluster``, from :func:`cluster_options`; ``root``: the command's ``--out``); runs made
+    in this process show their progress bar on the console."""
+    from genlab.execution.choose import make_executor as make
 
-    return make(executor, jobs, address, device, console=console)
+    runner = make(executor, jobs, address, device, console=console, root=root, **(cluster or {}))
+    if hasattr(runner, "describe"):
+        console.print(runner.describe(), highlight=False, soft_wrap=True)
+    return runner
 
 
 def search_options(plan, trials: int, sampler: str):
@@ -84,6 +141,10 @@ def tune_cmd(
     jobs: int = jobs_option(),
     executor: str = executor_option(),
     address: str = address_option(),
+    storage: str = storage_option(),
+    cpus_per_run: int = cpus_per_run_option(),
+    memory_per_run: float = memory_per_run_option(),
+    gpus_per_run: float = gpus_per_run_option(),
     ema: float = options.ema(),
     no_ema: bool = options.no_ema(),
     as_json: bool = options.as_json("Print every trial and the best config as JSON on stdout."),
@@ -114,8 +175,10 @@ def tune_cmd(
         raise UsageError(f"--seeds must be 0 (search only) or more, got {seeds}")
     plan.seeds = list(range(seeds))
     options_ = search_options(plan, trials, sampler)
+    cluster = cluster_options(storage, cpus_per_run, memory_per_run, gpus_per_run)
     plan.command = _command_line(name, plan, options_, jobs, executor, address)
-    runner = make_executor(executor, jobs, address, device)
+    plan.command = shlex.join([*shlex.split(plan.command), *cluster_args(cluster)])
+    runner = make_executor(executor, jobs, address, device, cluster, root=plan.out)
     console.print(
         f"tuning {name} on {plan.dataset}: {trials} trials, {options_.budget_text()} -> {plan.out}",
         highlight=False,

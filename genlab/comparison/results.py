@@ -23,6 +23,8 @@ class RunResult:
     config: dict = field(default_factory=dict)
     floors: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    #: Where the run was made: the worker's host name (and Ray node id), from its record.
+    host: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -62,7 +64,18 @@ def run_result(model: str, seed: int, outcome, reused: bool = False, notes=()) -
         outcome.config,
         floors,
         [*found, *notes],
+        _host(outcome.path),
     )
+
+
+def _host(run_dir) -> str | None:
+    """``HOST`` or ``HOST node ID`` of the process that last ran ``run_dir``."""
+    from genlab.execution.executors import worker_record
+
+    record = worker_record(run_dir)
+    if not record.get("host"):
+        return None
+    return record["host"] + (f" node {record['node']}" if record.get("node") else "")
 
 
 def read_run(run_dir, model: str, seed: int) -> RunResult:

@@ -65,7 +65,12 @@ def search_then_retrain(
         best = search.best
         hparams[model] = dict(best.params) if best else {}
         chosen = "no trial finished: defaults" if best is None else f"trial {best.number}"
-        say(f"{model}: best {chosen}" + (f", validation FID {best.fid:.2f}" if best else ""))
+        unscored = [t for t in search.trials if t.fid is None]
+        of = f" of {len(search.trials) - len(unscored)} scored" if best and unscored else ""
+        say(f"{model}: best {chosen}{of}" + (f", validation FID {best.fid:.2f}" if best else ""))
+        if best and unscored:  # chosen from an incomplete set: say which trials are missing
+            missing = ", ".join(f"trial {t.number} {t.state}" for t in unscored)
+            say(f"{model}: [yellow]not scored, so not candidates:[/] {missing}")
     models = [m for m in plan.models if retrain_defaults or searches[m].best is not None]
     if not plan.seeds or not models:
         return summary, None

@@ -9,7 +9,10 @@ executor ran a job:
 - :class:`InProcess`: one job at a time, here (the default);
 - :class:`LocalProcesses`: ``--jobs N`` worker processes (``concurrent.futures`` with the spawn
   start method), each pinned to its share of the CPU cores or given one GPU;
-- :class:`RayTasks`: ``--executor ray``, one Ray task per job on a local or remote cluster.
+- :class:`~genlab.execution.ray_executor.RayTasks`: ``--executor ray``, one Ray task per job
+  on a local or remote cluster whose nodes need not share a disk.
+
+:func:`genlab.execution.choose.make_executor` picks one from the command line.
 
 A job whose run directory holds an unfinished run resumes it, so a job retried after its worker
 was lost continues from the last checkpoint instead of starting over.
@@ -27,9 +30,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genlab.errors import GenlabError, UsageError
+from genlab.errors import GenlabError
 
-EXECUTORS = ("local", "ray")
 #: How many times a job whose worker died is started again.
 DEFAULT_RETRIES = 2
 
@@ -67,8 +69,9 @@ def worker_record(run_dir: Path) -> dict:
         return {}
 
 
-def _record_worker(run_dir: Path) -> int:
-    """Note which process runs this job (for people, and for tests that kill it); the attempt."""
+def _record_worker(run_dir: Path) -> dict:
+    """Note which process runs this job (for people, and for tests that kill it): the record,
+    with the attempt."""
     from genlab.run_dir import atomic_write_json, read_json
 
     path = _worker_file(run_dir)
@@ -77,23 +80,28 @@ def _record_worker(run_dir: Path) -> int:
         with contextlib.suppress(GenlabError, ValueError, TypeError):
             attempt = int(read_json(path).get("attempt", 0)) + 1
     record = {"pid": os.getpid(), "host": platform.node(), "attempt": attempt}
-    atomic_write_json(path, {**record, "started": time.time()})
-    return attempt
+    record["started"] = time.time()
+    atomic_write_json(path, record)
+    return record
 
 
-def execute(job: Job, console=None) -> dict:
+def execute(job: Job, console=None, started=None) -> dict:
     """Make one run: train it, resume an unfinished one, or evaluate a finished one that has
     no metrics for its ``--eval-n``; then score it on the validation sample if asked.
 
     Never raises for a run that fails or diverges: the run directory holds its state, and the
     result says what went wrong (``error``) or what was noted on the way (``notes``).
+    ``started(record)`` is called with the worker record (pid, host, attempt) before the work.
     """
     for name, value in job.env.items():
         os.environ.setdefault(name, str(value))
     from genlab.run_dir import RunDir
 
     run_dir = Path(job.config.out)
-    attempt = _record_worker(run_dir)
+    record = _record_worker(run_dir)
+    attempt = record["attempt"]
+    if started is not None:
+        started(dict(record))
     run = RunDir(run_dir)
     state = run.status.get("state") if (run / "status.json").exists() else None
     error, notes = None, []
@@ -180,7 +188,7 @@ class InProcess:
     def submit(self, job: Job) -> None:
         self._queue.append(job)
 
-    def wait(self) -> list[tuple[Job, dict]]:
+    def wait(self, timeout: float | None = None) -> list[tuple[Job, dict]]:
         job = self._queue.pop(0)
         return [(job, execute(job, self.console))]
 
@@ -210,15 +218,21 @@ def machine_threads() -> int:
 
 
 def same_numerics_env() -> dict:
-    """Environment that gives a worker's run the thread-pool size of a run started here.
+    """Environment that gives a worker's run the thread-pool sizes of a run started here.
 
-    TensorFlow's CPU kernels split their sums by the number of threads, so a run with another
-    pool size gives other (equally valid) numbers. Workers are limited to their share of the
-    cores by CPU affinity instead, and keep this pool size: their results are bit-identical to
-    the same runs made one after the other in this process.
+    TensorFlow's CPU kernels split their sums by the number of intra-op threads, and the
+    inter-op pool decides which independent ops run side by side (a VAE's logged loss, the sum
+    of its two terms, was seen to differ in its last bits with one inter-op thread instead of
+    two). TensorFlow sizes both pools from the cores a process may use, so a worker pinned to
+    fewer cores would get other, equally valid numbers. Workers are limited to their share of
+    the cores by CPU affinity instead, and keep both pool sizes of this process: everything
+    they record is bit-identical to the same runs made one after the other here.
     """
-    threads = os.environ.get("TF_NUM_INTRAOP_THREADS") or str(machine_threads())
-    return {"TF_NUM_INTRAOP_THREADS": threads}
+    threads = str(machine_threads())
+    return {
+        "TF_NUM_INTRAOP_THREADS": os.environ.get("TF_NUM_INTRAOP_THREADS") or threads,
+        "TF_NUM_INTEROP_THREADS": os.environ.get("TF_NUM_INTEROP_THREADS") or threads,
+    }
 
 
 def core_shares(jobs: int) -> list[list[int]]:
@@ -263,6 +277,7 @@ class LocalProcesses:
         self._futures: dict = {}
         self._attempts: dict[str, int] = {}
         self._pool = None
+        self.say = lambda _text: None
 
     def _start_pool(self):
         import multiprocessing
@@ -288,12 +303,13 @@ class LocalProcesses:
             self._start_pool()
         self._futures[self._pool.submit(execute, job)] = job
 
-    def wait(self) -> list[tuple[Job, dict]]:
+    def wait(self, timeout: float | None = None) -> list[tuple[Job, dict]]:
+        """Jobs finished since the last call (none when ``timeout`` seconds pass first)."""
         from concurrent.futures import FIRST_COMPLETED
         from concurrent.futures import wait as wait_futures
         from concurrent.futures.process import BrokenProcessPool
 
-        done, _ = wait_futures(list(self._futures), return_when=FIRST_COMPLETED)
+        done, _ = wait_futures(list(self._futures), timeout, return_when=FIRST_COMPLETED)
         finished, lost = [], []
         for future in done:
             job = self._futures.pop(future)
@@ -317,8 +333,19 @@ class LocalProcesses:
         if tries > self.retries:
             error = f"its worker process died {tries} times"
             return [(job, _lost(job, error))]
+        self.say(
+            f"{job.key}: its worker process died; starting it again from its last checkpoint "
+            f"(attempt {tries + 1} of {self.retries + 1})"
+        )
         self.submit(job)
         return []
+
+    def attach(self, say) -> None:
+        """Where genlab's own lines about restarted workers go (the pipeline's ``say``)."""
+        self.say = say
+
+    def running(self) -> list[Job]:
+        return list(self._futures.values())
 
     def close(self) -> None:
         if self._pool is not None:
@@ -330,101 +357,8 @@ def _lost(job: Job, error: str) -> dict:
     return {"key": job.key, "run_dir": str(job.config.out), "error": error}
 
 
-class RayTasks:
-    """``--executor ray``: every job a Ray task calling :func:`execute`.
-
-    ``address`` joins a running cluster (``ray start --head`` on one machine, ``ray start
-    --address HEAD:6379`` on the others); without it Ray starts a local instance. Run
-    directories must be on a path every node sees. A task whose worker is lost is retried by
-    Ray (``max_retries``) and resumes its run; results are collected as tasks finish.
-    """
-
-    name = "ray"
-
-    def __init__(
-        self,
-        address: str | None = None,
-        jobs: int | None = None,
-        device: str = "auto",
-        retries: int = DEFAULT_RETRIES,
-    ):
-        try:
-            import ray
-        except ImportError:
-            raise UsageError(
-                "--executor ray needs Ray: pip install 'genlab[ray]' (on every node)"
-            ) from None
-        self.ray = ray
-        if not ray.is_initialized():
-            local = {} if address else {"include_dashboard": False}
-            ray.init(address=address, log_to_driver=False, **local)
-        resources = ray.cluster_resources()
-        gpus = int(resources.get("GPU", 0)) if device != "cpu" else 0
-        cpus = int(resources.get("CPU", 1))
-        self.slots = jobs or (gpus or cpus)
-        options = {"max_retries": retries, "retry_exceptions": False}
-        if gpus:
-            options["num_gpus"] = max(gpus / self.slots, 0.01) if self.slots > gpus else 1
-            options["num_cpus"] = 1
-        else:
-            options["num_cpus"] = max(1, cpus // self.slots)
-        self._remote = ray.remote(**options)(execute)
-        self._refs: dict = {}
-
-    @property
-    def pending(self) -> int:
-        return len(self._refs)
-
-    def submit(self, job: Job) -> None:
-        env = same_numerics_env()
-        # Other nodes do not share this working directory: absolute paths only.
-        paths = {"out": str(Path(job.config.out).resolve())}
-        if job.config.data_dir:
-            paths["data_dir"] = str(Path(job.config.data_dir).resolve())
-        config = dataclasses.replace(job.config, **paths)
-        job = dataclasses.replace(job, config=config, env={**env, **job.env})
-        self._refs[self._remote.remote(job)] = job
-
-    def wait(self) -> list[tuple[Job, dict]]:
-        ready, _ = self.ray.wait(list(self._refs), num_returns=1)
-        finished = []
-        for ref in ready:
-            job = self._refs.pop(ref)
-            try:
-                finished.append((job, self.ray.get(ref)))
-            except Exception as exc:  # the task's retries are used up
-                finished.append((job, _lost(job, f"Ray task failed: {type(exc).__name__}")))
-        return finished
-
-    def close(self) -> None:
-        for ref in self._refs:
-            self.ray.cancel(ref, force=True)
-        self._refs.clear()
-
-
-def make_executor(
-    executor: str = "local",
-    jobs: int = 1,
-    address: str | None = None,
-    device: str = "auto",
-    retries: int = DEFAULT_RETRIES,
-    console=None,
-):
-    """The executor the command line asked for (``--executor``, ``--jobs``, ``--address``);
-    ``console`` shows the progress bar of runs made in this process."""
-    if executor not in EXECUTORS:
-        raise UsageError(f"--executor must be one of {', '.join(EXECUTORS)}, got {executor!r}")
-    if not isinstance(jobs, int) or jobs < 1:
-        raise UsageError(f"--jobs must be a positive integer, got {jobs}")
-    if address and executor != "ray":
-        raise UsageError("--address needs --executor ray")
-    if executor == "ray":
-        return RayTasks(address, jobs if jobs > 1 else None, device, retries)
-    if jobs == 1:
-        return InProcess(console)
-    return LocalProcesses(jobs, device, retries)
-
-
 def describe(executor) -> str:
+    if hasattr(executor, "describe"):
+        return executor.describe()
     slots = getattr(executor, "slots", 1)
     return executor.name if slots == 1 else f"{executor.name}, {slots} at a time"

@@ -9,13 +9,19 @@ For every :class:`Request`, :func:`make_runs`
 2. hands what must be trained, resumed, or (a reused run without metrics for this ``--eval-n``)
    evaluated to an executor (:mod:`genlab.execution.executors`), at most ``executor.slots`` at a
    time, pulling requests only as slots free up (a search draws its next trial then);
-3. reads every run back with :meth:`genlab.run_dir.RunDir.outcome`.
+3. reads every run back with :meth:`genlab.run_dir.RunDir.outcome`; a run the executor says it
+   made but that is not on this machine's disk is a failed run that says so, never "missing".
 
-Which executor ran a job changes nothing here, nor in the runs.
+While runs are in flight it prints one ``running:`` line every :data:`PROGRESS_SECONDS` (each
+run's epoch, images/s and host), and executors that restart a lost run say so (``attach``).
+Executors whose runs live in storage first bring a run here (``fetch``) and forget a run
+started afresh (``discard``). Which executor ran a job changes nothing in the runs.
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,6 +33,8 @@ from genlab.run_dir import Outcome, RunDir
 from genlab.version import __version__
 
 DECISIONS = ("reuse", "resume", "fresh")
+#: Seconds between two ``running:`` lines while runs are in flight.
+PROGRESS_SECONDS = float(os.environ.get("GENLAB_PROGRESS_SECONDS", "30"))
 
 
 @dataclass
@@ -128,6 +136,8 @@ def make_runs(
     Never raises for a run that fails: its outcome says so. Ctrl-C stops the executor.
     """
     say = say or (lambda _text: None)
+    if hasattr(executor, "attach"):
+        executor.attach(say)
     loads: dict = {}
     source = iter(requests)
     pending: dict[str, tuple[Request, bool]] = {}
@@ -140,8 +150,16 @@ def make_runs(
         return f"{count}{request.key}: "
 
     def finish(request: Request, result: dict | None, reused: bool) -> None:
+        error = (result or {}).get("error")
+        delivered = (Path(request.config.out) / "status.json").exists()
+        if result is not None and not error and not delivered:
+            error = (
+                f"{result.get('host') or 'the worker'} reported this run made, but "
+                f"{request.config.out} holds no run here (was it written on another machine's "
+                "disk? see docs/distributed.md)"
+            )
         result = result or {}
-        outcome = RunDir(request.config.out).outcome(error=result.get("error"))
+        outcome = RunDir(request.config.out).outcome(error=error)
         item = Made(request.key, outcome, reused, list(result.get("notes") or []))
         item.attempt, item.host = result.get("attempt"), result.get("host")
         made[request.key] = item
@@ -156,7 +174,7 @@ def make_runs(
                 request = next(source, None)
                 if request is None:
                     break
-                job, reused = _plan_job(request, loads, say, prefix(request))
+                job, reused = _plan_job(request, loads, say, prefix(request), executor)
                 if job is None:  # reused as it is
                     finish(request, None, reused=True)
                     continue
@@ -164,7 +182,10 @@ def make_runs(
                 executor.submit(job)
             if not executor.pending:
                 break
-            for job, result in executor.wait():
+            finished = executor.wait(timeout=PROGRESS_SECONDS if executor.slots > 1 else None)
+            if not finished and hasattr(executor, "running"):
+                say(running_line(executor.running()))
+            for job, result in finished:
                 request, reused = pending.pop(job.key)
                 finish(request, result, reused)
     finally:
@@ -172,11 +193,15 @@ def make_runs(
     return made
 
 
-def _plan_job(request: Request, loads: dict, say, prefix: str) -> tuple[Job | None, bool]:
+def _plan_job(
+    request: Request, loads: dict, say, prefix: str, executor=None
+) -> tuple[Job | None, bool]:
     """Decide for one request: ``(job to submit or None, reused)``; no job for a run that is
     reused as it is."""
     config = request.config
     run_dir = Path(config.out)
+    if hasattr(executor, "fetch"):
+        executor.fetch(run_dir)
     expected = None
     if request.identity and (run_dir / "config.json").exists():
         expected = expected_identity(config, _data(config, loads))
@@ -190,6 +215,8 @@ def _plan_job(request: Request, loads: dict, say, prefix: str) -> tuple[Job | No
         if why:
             say(f"{prefix}retraining {run_dir} ({why})")
         shutil.rmtree(run_dir)
+    if decision == "fresh" and hasattr(executor, "discard"):
+        executor.discard(run_dir)
     verb = "resuming" if decision == "resume" else "training"
     say(f"{prefix}{verb} -> {run_dir}{request.label}")
     return job, False
@@ -209,9 +236,35 @@ def outcome_line(request: Request, made: Made) -> str:
     """``vae seed 0: complete`` / ``… validation FID 31.20`` / ``… failed: why``."""
     outcome = made.outcome
     retried = f" (attempt {made.attempt})" if made.attempt and made.attempt > 1 else ""
+    if made.host and made.host != platform.node():
+        retried = f" on {made.host}{retried}"
     fid = (outcome.validation or {}).get("fid") if request.validation_n else None
     if outcome.ok and fid is not None:
         return f"{request.key}: validation FID {fid:.2f}{retried}"
     if outcome.ok:
         return f"{request.key}: complete{retried}"
     return f"{request.key}: [red]{outcome.state}:[/] {outcome.error}{retried}"
+
+
+def running_line(jobs: list[Job]) -> str:
+    """``running: vae seed 0 epoch 2/5 812 img/s on HOST; …`` from what each run directory
+    (and its worker record) on this machine says so far."""
+    from genlab.execution.executors import worker_record
+
+    parts = []
+    for job in jobs:
+        run = RunDir(job.config.out)
+        rows = run.read_history()
+        record = worker_record(run.path)
+        where = record.get("host", "")
+        where += f" node {record['node']}" if record.get("node") else ""
+        text = job.key
+        if rows:
+            epochs = f"/{job.config.epochs}" if job.config.epochs else ""
+            text += f" epoch {rows[-1].get('epoch')}{epochs}"
+            speed = rows[-1].get("images_per_s")
+            text += f" {speed:.0f} img/s" if speed else ""
+        else:
+            text += " starting"
+        parts.append(text + (f" on {where}" if where else ""))
+    return "running: " + "; ".join(parts) if parts else "running: waiting for a worker"

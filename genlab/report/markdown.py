@@ -65,7 +65,7 @@ def markdown_table(headers: list[str], rows: list[list[str]], align_right=True) 
 def run_rows(comparison) -> tuple[list[str], list[list[str]]]:
     """The configs, seeds, versions and device of every run, as table cells."""
     headers = ["run", "seed", "state", "epochs", "train s", "batch", "train images"]
-    headers += ["hyperparameters", "versions", "device"]
+    headers += ["hyperparameters", "versions", "device", "node"]
     rows = []
     for r in comparison.results:
         config, training = r.config, r.training
@@ -79,6 +79,7 @@ def run_rows(comparison) -> tuple[list[str], list[list[str]]]:
                 " ".join(f"{k}={v}" for k, v in config.get("hparams", {}).items()),
                 " ".join(f"{k} {v}" for k, v in config.get("versions", {}).items()),
                 config.get("device", {}).get("description", ""),
+                getattr(r, "host", None) or "",
             ]
         )
     return headers, rows
