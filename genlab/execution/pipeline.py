@@ -184,7 +184,7 @@ def make_runs(
                 break
             finished = executor.wait(timeout=PROGRESS_SECONDS if executor.slots > 1 else None)
             if not finished and hasattr(executor, "running"):
-                say(running_line(executor.running()))
+                say(running_line(executor.running(), getattr(executor, "progress", None)))
             for job, result in finished:
                 request, reused = pending.pop(job.key)
                 finish(request, result, reused)
@@ -246,16 +246,18 @@ def outcome_line(request: Request, made: Made) -> str:
     return f"{request.key}: [red]{outcome.state}:[/] {outcome.error}{retried}"
 
 
-def running_line(jobs: list[Job]) -> str:
-    """``running: vae seed 0 epoch 2/5 812 img/s on HOST; …`` from what each run directory
-    (and its worker record) on this machine says so far."""
+def running_line(jobs: list[Job], progress=None) -> str:
+    """``running: vae seed 0 epoch 2/5 812 img/s on HOST; …`` from what each run's history and
+    worker record say so far: ``progress(job) -> (rows, record)``, or the run directory here."""
     from genlab.execution.executors import worker_record
 
     parts = []
     for job in jobs:
-        run = RunDir(job.config.out)
-        rows = run.read_history()
-        record = worker_record(run.path)
+        if progress is not None:
+            rows, record = progress(job)
+        else:
+            rows = RunDir(job.config.out).read_history()
+            record = worker_record(Path(job.config.out))
         where = record.get("host", "")
         where += f" node {record['node']}" if record.get("node") else ""
         text = job.key

@@ -269,9 +269,16 @@ def run_on_node(job: Job, storage: Storage, key: str, driver_versions: dict) -> 
     problem = version_mismatch(driver_versions, versions())
     if problem:
         return {**base, "error": f"{host} {problem}", "attempt": None}
-    scratch = scratch_root() / f"{uuid.uuid4().hex[:12]}"
+    token = uuid.uuid4().hex[:12]
+    scratch = scratch_root() / token
     local = scratch / Path(driver_out).name
-    mirror = Mirror(local, storage, key)
+
+    def owner() -> bool:
+        """Still this attempt's run? A node given up for lost may still be running it."""
+        current = storage.get(worker_key(key))
+        return current is None or json.loads(current).get("token") == token
+
+    mirror = Mirror(local, storage, key, owner)
     try:
         resumed = mirror.pull()
         record = storage.get(worker_key(key))
@@ -280,7 +287,7 @@ def run_on_node(job: Job, storage: Storage, key: str, driver_versions: dict) -> 
             (scratch / ".workers" / f"{local.name}.json").write_bytes(record)
 
         def started(entry: dict) -> None:
-            entry = {**entry, "host": platform.node(), "node": node}
+            entry = {**entry, "host": platform.node(), "node": node, "token": token}
             storage.put(worker_key(key), json.dumps(entry, indent=2).encode())
 
         mirror.start()
@@ -379,8 +386,7 @@ class RayTasks:
         path = Path(run_dir).resolve()
         if self.storage_arg is None:
             return str(path)  # the driver's disk: the same absolute path
-        if self.root is not None and path.is_relative_to(self.root):
-            return path.relative_to(self.root).as_posix()
+        # Under the driver's absolute path: two comparisons sharing a storage never collide.
         return path.as_posix().lstrip("/")
 
     def fetch(self, run_dir: str | Path) -> None:
@@ -490,6 +496,16 @@ class RayTasks:
 
     def running(self) -> list[Job]:
         return list(self._refs.values())
+
+    def progress(self, job: Job) -> tuple[list[dict], dict]:
+        """The run's history so far and its worker record, as storage holds them."""
+        key = self.key(job.config.out)
+        rows, record = [], {}
+        with contextlib.suppress(Exception):
+            text = (self.storage.get(f"{key}/history.jsonl") or b"").decode()
+            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            record = json.loads(self.storage.get(worker_key(key)) or b"{}")
+        return rows, record
 
     def close(self) -> None:
         for ref in self._refs:

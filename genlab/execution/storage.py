@@ -256,7 +256,10 @@ class Mirror:
     starts (an unfinished run resumes from what storage holds), :meth:`push` while it runs
     (:meth:`start` pushes every :data:`SYNC_SECONDS` in a thread) and once at the end."""
 
-    def __init__(self, local: Path, storage: Storage, key: str):
+    def __init__(self, local: Path, storage: Storage, key: str, owner=None):
+        """``owner()``, when given, is asked before every push: False once another attempt has
+        taken the run over (this one's node was given up for lost), and nothing more is sent."""
+        self.owner = owner
         self.local = Path(local)
         self.storage = storage
         self.key = key.strip("/")
@@ -285,6 +288,9 @@ class Mirror:
     def push(self) -> int:
         """Send what changed since the last push and delete what was removed; files sent."""
         with self._lock:
+            if self.owner is not None and not self.owner():
+                self.error = "another attempt took this run over; nothing more is sent"
+                return 0
             current = {}
             for path in self.local.rglob("*"):
                 rel = path.relative_to(self.local)
