@@ -11,6 +11,7 @@ kill there would leave) and continued (SIGCONT); at the last point it is killed 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -140,6 +141,7 @@ def killed(tmp_path_factory) -> dict[str, Path]:
         for point in earlier:
             _wait_for(proc, lambda point=point: KILL_POINTS[point](out))
             proc.send_signal(signal.SIGSTOP)
+            _wait_until_stopped(proc.pid)
             try:
                 left[point] = Path(shutil.copytree(out, root / point, symlinks=True))
             finally:
@@ -153,6 +155,20 @@ def killed(tmp_path_factory) -> dict[str, Path]:
             proc.kill()
             proc.wait()
     return left
+
+
+def _wait_until_stopped(pid: int, timeout: float = 10) -> None:
+    """Until every thread of ``pid`` has stopped: from then on its files do not change."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = []
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+            with contextlib.suppress(OSError):  # a thread that just ended
+                states.append(stat.read_text().rpartition(")")[2].split()[0])
+        if states and all(state in "tT" for state in states):
+            return
+        time.sleep(0.005)
+    raise AssertionError(f"process {pid} did not stop")
 
 
 def _after_kill(killed: dict[str, Path], point: str, tmp_path: Path) -> Path:
