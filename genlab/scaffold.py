@@ -177,6 +177,9 @@ class ${camel}(GenerativeModel):
     def networks(self):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
+    def sampling_networks(self):  # what generate() runs: --ema averages these
+        return [self.decoder]
+
     def encode(self, x, training=False):
         return self.encoder(x, training=training)
 
