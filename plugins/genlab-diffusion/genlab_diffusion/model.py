@@ -160,15 +160,19 @@ class Diffusion(GenerativeModel):
 
     def generate(self, z, training=False):
         noise = ops.reshape(ops.cast(z, "float32"), (-1, *self.image_shape))
-        return self._sampler(noise, self.sampling_steps)
+        return self._sampler(self.sampling_steps)(noise)
 
-    @property
-    def _sampler(self):
-        """:meth:`ddim` as one TensorFlow graph per step count (a graph runs a small U-Net
-        faster than eager calls on a CPU)."""
-        if "_ddim_graph" not in self.__dict__:
-            self.__dict__["_ddim_graph"] = tf.function(self.ddim, reduce_retracing=True)
-        return self.__dict__["_ddim_graph"]
+    def _sampler(self, steps):
+        """:meth:`ddim` as one TensorFlow graph per step count (a graph runs a small U-Net faster
+        than eager calls on a CPU). Any batch size runs the same graph, so a sample does not
+        depend on which batch sizes were drawn before it."""
+        graphs = self.__dict__.setdefault("_ddim_graphs", {})
+        if steps not in graphs:
+            spec = tf.TensorSpec((None, *self.image_shape), tf.float32)
+            graphs[steps] = tf.function(
+                lambda noise: self.ddim(noise, steps), input_signature=[spec]
+            )
+        return graphs[steps]
 
 
 def build(config, image_shape):
