@@ -8,7 +8,7 @@ timing the draw on this machine, at the precision the run trained with. Run with
     genlab run diffusion --epochs 3 --limit 8192 --eval-n 2000 --out runs/diffusion
     python benchmarks/diffusion_sampling_steps.py runs/diffusion --n 1000 \\
         --json benchmarks/results/diffusion-sampling-steps.json \\
-        --png docs/models/img/diffusion-sampling-steps.png
+        --png docs/img/diffusion-sampling-steps.png
 """
 
 from __future__ import annotations
