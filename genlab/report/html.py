@@ -171,6 +171,8 @@ def render_html(comparison, figures) -> str:
     parts += ["<h2>Training losses</h2>", _chart(figures.losses, "No finished epoch to plot.")]
     parts += ["<h2>Quality over training time</h2>"]
     parts.append(_chart(figures.quality, "Nothing to plot.", figures.quality_note))
+    parts += ["<h2>Quality against sampling cost</h2>"]
+    parts.append(_chart(figures.sampling, "Nothing to plot.", figures.sampling_note))
     parts += ["<h2>Runs</h2>", _runs_table(comparison)]
     stamp = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     command = f"<br><code>{escape(plan.command)}</code>" if plan.command else ""

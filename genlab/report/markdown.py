@@ -183,9 +183,10 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
         ("Metrics", figures.metrics, "No metrics were computed."),
         ("Training losses", figures.losses, "No finished epoch to plot."),
         ("Quality over training time", figures.quality, figures.quality_note),
+        ("Quality against sampling cost", figures.sampling, figures.sampling_note),
     ):
         out += [f"## {heading}", ""]
-        if picture is not None and heading == "Quality over training time":
+        if picture is not None and heading.startswith("Quality"):
             out += [note, ""]
         out += [image(picture) if picture is not None else note, ""]
     headers, rows = run_rows(comparison)
@@ -202,7 +203,7 @@ LATENT_NOTE = (
 
 
 def all_pictures(figures) -> list:
-    singles = [figures.metrics, figures.losses, figures.quality]
+    singles = [figures.metrics, figures.losses, figures.quality, figures.sampling]
     singles += figures.search
     pictures = [*figures.samples, *figures.reconstructions, *figures.latents]
     return [*pictures, *[p for p in singles if p is not None]]

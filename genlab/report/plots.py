@@ -28,6 +28,8 @@ class Figures:
     losses: Picture | None = None
     metrics: Picture | None = None
     quality: Picture | None = None
+    sampling: Picture | None = None  # quality against what one generated image costs
+    sampling_note: str = ""
     latent_note: str = ""
     quality_note: str = ""
     search: list[Picture] = field(default_factory=list)  # genlab.report.search_figures
@@ -68,6 +70,10 @@ def report_figures(comparison) -> Figures:
     figures.metrics = _picture("metrics.png", "Metrics", metric_bars(comparison))
     png, figures.quality_note = quality_vs_time(comparison)
     figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
+    png, figures.sampling_note = quality_vs_sampling_cost(comparison)
+    figures.sampling = _picture(
+        "quality-vs-sampling-cost.png", "Quality against sampling cost", png
+    )
     if getattr(comparison, "search", None) is not None:
         from genlab.report.search_figures import search_figures
 
@@ -239,4 +245,46 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
         )
     ax.set_title(f"{key} vs training time", fontsize=10)
     fig.tight_layout()
+    return png_bytes(fig), note
+
+
+def quality_vs_sampling_cost(comparison) -> tuple[bytes | None, str]:
+    """Quality against the time one generated image costs (log scale), one point per model
+    (mean over seeds, bars from min to max), labelled with its network evaluations per image."""
+    key = next((k for k in QUALITY_KEYS if k in comparison.metric_keys), None)
+    cost = "sample_ms_per_image"
+    models = [
+        m
+        for m in comparison.models
+        if key and comparison.stats[m][key]["n"] and comparison.stats[m].get(cost, {}).get("n")
+    ]
+    if not models:
+        return None, "No model was evaluated on samples, so there is no sampling cost to plot."
+    colors = model_colors(comparison.models)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for model in models:
+        runs = [r for r in comparison.runs_of(model) if r.ok and r.metrics.get(cost) is not None]
+        xs = [r.metrics[cost] for r in runs if r.metrics.get(key) is not None]
+        ys = [r.metrics[key] for r in runs if r.metrics.get(key) is not None]
+        x, y = sum(xs) / len(xs), sum(ys) / len(ys)
+        ax.errorbar(
+            [x], [y], xerr=[[x - min(xs)], [max(xs) - x]], yerr=[[y - min(ys)], [max(ys) - y]],
+            fmt="o", color=colors[model], capsize=3, label=model,
+        )  # fmt: skip
+        evals = comparison.stats[model].get("network_evals_per_image", {}).get("mean")
+        text = f"{model} ({evals:g} NFE)" if evals else model
+        ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel("ms per generated image (log scale; on the machine that evaluated)")
+    ax.set_ylabel(f"{key} ({comparison.better(key)})")
+    ax.set_title(f"{key} against sampling cost", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    note = (
+        f"Mean {key} over seeds against the mean time one sample took to generate during "
+        "evaluation (bars: min to max over seeds); NFE = network evaluations per image. Down "
+        "and to the left is better: a slightly worse model that samples far faster may be the "
+        "right choice."
+    )
     return png_bytes(fig), note

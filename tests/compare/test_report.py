@@ -133,3 +133,25 @@ def test_fid_axis_goes_logarithmic_only_for_a_wide_spread():
     assert {20, 30, 50, 100, 150} <= set(wide.get_yticks())
     assert [t.get_text() for t in wide.get_yticklabels()][:2] == ["20", "30"]
     plt.close(fig)
+
+
+def test_quality_against_sampling_cost_needs_measured_costs(tmp_path):
+    from genlab.report.plots import quality_vs_sampling_cost
+
+    plain = fake_comparison(tmp_path / "plain", {("toy_gan", 0): {"metrics": GAN}})
+    assert quality_vs_sampling_cost(plain) == (
+        None,
+        "No model was evaluated on samples, so there is no sampling cost to plot.",
+    )
+    slow = {"sample_ms_per_image": 150.0, "network_evals_per_image": 20}
+    fast = {"sample_ms_per_image": 2.5, "network_evals_per_image": 1}
+    runs = {
+        ("toy_diffusion", 0): {"metrics": {**GAN, "fid": 30.0, **slow}},
+        ("toy_diffusion", 1): {"metrics": {**GAN, "fid": 32.0, **slow}},
+        ("toy_gan", 0): {"metrics": {**GAN, **fast}},
+    }
+    comparison = fake_comparison(tmp_path / "costs", runs)
+    png, note = quality_vs_sampling_cost(comparison)
+    assert png.startswith(b"\x89PNG") and "network evaluations per image" in note
+    html = write_reports(comparison)["html"].read_text()
+    assert "Quality against sampling cost" in html and note in html
