@@ -276,6 +276,7 @@ def quality_vs_sampling_cost(comparison) -> tuple[bytes | None, str]:
         text = f"{model} ({evals:g} NFE)" if evals else model
         ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
     ax.set_xscale("log")
+    ax.margins(x=0.3, y=0.15)  # room for the labels
     ax.set_xlabel("ms per generated image (log scale; on the machine that evaluated)")
     ax.set_ylabel(f"{key} ({comparison.better(key)})")
     ax.set_title(f"{key} against sampling cost", fontsize=10)
