@@ -30,8 +30,10 @@ from tests import first_steps
 from tests.contract_models import SPEC as PROBE
 
 #: Hyperparameters that size layers; their defaults are capped to keep every model tiny.
-SIZE_FIELDS = ("width", "hidden", "filters", "units", "channels", "base_filters")
+SIZE_FIELDS = ("width", "hidden", "filters", "units", "channels", "base_filters", "embedding_dims")
 CAP = 16
+#: Hyperparameters that repeat work (blocks per level, sampler steps), capped harder.
+REPEAT_FIELDS = {"block_depth": 1, "sampling_steps": 3}
 
 
 def small_overrides(spec) -> dict:
@@ -39,9 +41,11 @@ def small_overrides(spec) -> dict:
     defaults = spec.config()
     overrides = {}
     for name, kind in field_types(spec.config).items():
+        value = getattr(defaults, name)
+        if name in REPEAT_FIELDS and kind is int and value > REPEAT_FIELDS[name]:
+            overrides[name] = REPEAT_FIELDS[name]
         if name not in SIZE_FIELDS:
             continue
-        value = getattr(defaults, name)
         if kind is int and value > CAP:
             overrides[name] = CAP
         elif kind is str and all(p.strip().isdigit() for p in str(value).split(",")):
