@@ -27,9 +27,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from genlab.config import RunConfig
-from genlab.execution.executors import Job
 from genlab.run_dir import RunDir
+from tests.executor_runs import MACHINE_KEYS, long_job
 
 ray = pytest.importorskip("ray")
 
@@ -37,14 +36,6 @@ RAY = str(Path(sys.executable).with_name("ray"))
 GENLAB = str(Path(sys.executable).with_name("genlab"))
 #: Tiny comparison: two models, one seed, 512 images, one epoch, 200 samples per evaluation.
 TINY = ["stacked_ae", "gan", "--seeds", "1", "--limit", "512", "--epochs", "1", "--eval-n", "200"]
-MACHINE_KEYS = {
-    "eval_seconds",
-    "images_per_s",
-    "train_seconds",
-    "peak_rss_mb",
-    "peak_memory_mb",
-    "sample_ms_per_image",
-}
 #: Every process of this module: no token auth, no usage stats, one TensorFlow thread (what a
 #: one-CPU run on the cluster gets, so the sequential reference computes the same numbers).
 ENV = {
@@ -255,21 +246,6 @@ def test_every_run_delivered_with_the_sequential_numbers(sequential, cluster):
     assert f"node {cluster.worker_node}" in done.stderr  # the node of each run, as it ends
 
 
-def _long_job(out: Path, name: str) -> Job:
-    """A DCGAN run of three epochs, long enough to lose its node after the first."""
-    config = RunConfig(
-        "dcgan",
-        epochs=3,
-        limit=1024,
-        batch_size=64,
-        overrides={"width": 16},
-        evaluate=False,
-        grids=False,
-        out=str(out / name),
-    )
-    return Job(name, config)
-
-
 def test_killed_node_run_resumes_on_the_other_node_from_its_checkpoint(cluster):
     from genlab.execution.ray_executor import RayTasks, worker_key
 
@@ -277,7 +253,7 @@ def test_killed_node_run_resumes_on_the_other_node_from_its_checkpoint(cluster):
     said: list[str] = []
     executor = RayTasks(storage=str(cluster.storage), root=out, device="cpu")
     executor.attach(said.append)
-    jobs = [_long_job(out, "a"), _long_job(out, "b")]  # one per node
+    jobs = [long_job(out, "a"), long_job(out, "b")]  # one per node
     for job in jobs:
         executor.submit(job)
     deadline = time.monotonic() + 120

@@ -15,21 +15,13 @@ import numpy as np
 import pytest
 
 from genlab.config import RunConfig
-from genlab.execution.executors import InProcess, Job, LocalProcesses
+from genlab.execution.executors import InProcess, LocalProcesses
 from genlab.execution.pipeline import Request, make_runs
 from genlab.run_dir import RunDir
+from tests.executor_runs import MACHINE_KEYS, long_job
 
 #: Tiny runs: 512 real images, one epoch, 500 samples per evaluation.
 SMALL = dict(dataset="fashion", epochs=1, limit=512, batch_size=64, eval_samples=500, grids=False)
-#: Keys of metrics.json that time or size the machine, not the model.
-MACHINE_KEYS = {
-    "eval_seconds",
-    "images_per_s",
-    "train_seconds",
-    "peak_rss_mb",
-    "peak_memory_mb",
-    "sample_ms_per_image",
-}
 
 
 def _requests(root: Path) -> list[Request]:
@@ -88,21 +80,6 @@ def test_local_processes_match_the_sequential_path(sequential, tmp_path):
 
 
 # -- lost workers -----------------------------------------------------------------------------
-def _long_job(root: Path) -> Job:
-    """A DCGAN run long enough to be killed after its first epoch (3 epochs of 1,024 images)."""
-    config = RunConfig(
-        "dcgan",
-        epochs=3,
-        limit=1024,
-        batch_size=64,
-        overrides={"width": 16},
-        evaluate=False,
-        grids=False,
-        out=str(root / "dcgan"),
-    )
-    return Job("dcgan", config)
-
-
 def _kill_after_first_epoch(run_dir: Path, timeout: float = 300) -> str:
     """SIGKILL the process running ``run_dir`` once its first epoch is saved; that epoch's row."""
     worker = run_dir.parent / ".workers" / f"{run_dir.name}.json"
@@ -129,7 +106,7 @@ def _assert_resumed(result: dict, run_dir: Path, first_row: str) -> None:
 
 def test_killed_local_worker_is_replaced_and_its_run_resumed(tmp_path):
     executor = LocalProcesses(2, device="cpu")
-    job = _long_job(tmp_path)
+    job = long_job(tmp_path)
     executor.submit(job)
     first_row = _kill_after_first_epoch(Path(job.config.out))
     finished = []
