@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -47,17 +48,39 @@ ENV = {
 }
 
 
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    for s in sockets:
-        s.bind(("127.0.0.1", 0))
-    ports = [s.getsockname()[1] for s in sockets]
-    for s in sockets:
-        s.close()
-    return ports
+class _Ports:
+    """Ports for this module's nodes: free now, never handed out twice, below the ephemeral range.
+
+    Every port comes from 20000-32767, under the kernel's range for outgoing connections
+    (32768-60999), so no connection a node opens can take a port meant for another of its
+    components; a port or worker range given out once is never given out again, so a node's
+    single ports cannot fall inside a worker range (Ray refuses to start when they overlap).
+    """
+
+    LOW, HIGH = 20000, 32767
+
+    def __init__(self) -> None:
+        self.taken: set[int] = set()
+        self.random = random.Random()
+
+    def run(self, n: int) -> list[int]:
+        """``n`` free ports in a row."""
+        for _ in range(200):
+            base = self.random.randrange(self.LOW, self.HIGH - n)
+            block = list(range(base, base + n))
+            if not self.taken.intersection(block) and all(map(_port_free, block)):
+                self.taken.update(block)
+                return block
+        raise RuntimeError(f"no {n} free ports in a row between {self.LOW} and {self.HIGH}")
+
+    def single(self, n: int = 1) -> list[int]:
+        return [self.run(1)[0] for _ in range(n)]
 
 
-def _node_args(ports: list[int], temp: Path) -> list[str]:
+PORTS = _Ports()
+
+
+def _node_args(ports: list[int], workers: list[int], temp: Path) -> list[str]:
     names = (
         "--node-manager-port",
         "--object-manager-port",
@@ -66,19 +89,9 @@ def _node_args(ports: list[int], temp: Path) -> list[str]:
         "--metrics-export-port",
         "--runtime-env-agent-port",
     )
-    args = [a for name, port in zip(names, ports, strict=False) for a in (name, str(port))]
-    low = ports[-1]
-    args += ["--min-worker-port", str(low), "--max-worker-port", str(low + 40)]
+    args = [a for name, port in zip(names, ports, strict=True) for a in (name, str(port))]
+    args += ["--min-worker-port", str(workers[0]), "--max-worker-port", str(workers[-1])]
     return [*args, "--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--temp-dir", str(temp)]
-
-
-def _worker_port_base() -> int:
-    """The first of 41 free ports in a row (Ray's worker port range)."""
-    for _ in range(50):
-        [base] = _free_ports(1)
-        if base + 40 < 65535 and all(_port_free(base + i) for i in range(41)):
-            return base
-    raise RuntimeError("no 41 free ports in a row")
 
 
 def _port_free(port: int) -> bool:
@@ -109,16 +122,15 @@ class Cluster:
         self.temp = Path(tempfile.mkdtemp(prefix="glray-", dir="/tmp"))
         self.processes: list[subprocess.Popen] = []
         self.private = _private_mount_works()
-        [self.port] = _free_ports(1)
+        [self.port] = PORTS.single()
         self.address = f"127.0.0.1:{self.port}"
 
     def start_node(self, name: str, head: bool) -> subprocess.Popen:
-        ports = [*_free_ports(6), _worker_port_base()]
         temp = self.temp / name
-        command = [RAY, "start", "--block", *_node_args(ports, temp)]
+        command = [RAY, "start", "--block", *_node_args(PORTS.single(6), PORTS.run(41), temp)]
         if head:
             command += ["--head", "--port", str(self.port), "--include-dashboard", "false"]
-            [client] = _free_ports(1)
+            [client] = PORTS.single()
             command += ["--ray-client-server-port", str(client), "--disable-usage-stats"]
         else:
             command += ["--address", self.address]
@@ -290,7 +302,7 @@ def test_killed_node_run_resumes_on_the_other_node_from_its_checkpoint(cluster):
 
 
 def test_a_bad_address_fails_within_a_minute(tmp_path):
-    [port] = _free_ports(1)
+    [port] = PORTS.single()
     started = time.monotonic()
     done = _genlab("compare", *TINY, "--executor", "ray", "--address", f"127.0.0.1:{port}",
                    "--out", str(tmp_path / "out"), timeout=90)  # fmt: skip
