@@ -35,7 +35,7 @@ def test_compare_two_models_over_two_seeds_as_json(tmp_path, fashion):
     if other is None:
         pytest.skip("only dcgan is registered; a second model is needed to compare")
     out = tmp_path / "cmp"
-    args = ["compare", "dcgan", other, "--dataset", "fashion", "--epochs", "1", "--limit", "512"]
+    args = ["compare", "dcgan", other, "--dataset", "fashion", "--epochs", "1", "--limit", "256"]
     result = run_cli(*args, "--seeds", "2", "--out", out, "--json", "--no-eval")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)  # stdout holds the JSON and nothing else

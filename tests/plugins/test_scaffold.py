@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import shutil
@@ -11,7 +10,6 @@ import sys
 
 import pytest
 
-from genlab.testing import check_model
 from tests.conftest import run_cli, run_cli_process
 
 NAME = "scaffolded"
@@ -50,19 +48,6 @@ def test_writes_a_package_with_an_entry_point(package):
             compile(text, file, "exec")
 
 
-def test_model_passes_the_contract_in_process(package, monkeypatch):
-    monkeypatch.syspath_prepend(str(package))
-    try:
-        module = importlib.import_module(PACKAGE)
-        assert module.SPEC.name == NAME
-        report = check_model(module.SPEC, overrides={"hidden": 32}, steps=2)
-    finally:
-        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
-            del sys.modules[name]
-    skipped = {name for name, result in report.items() if result != "passed"}
-    assert skipped == {"likelihood"}, report
-
-
 def test_generated_tests_pass(package):
     env = {**os.environ, "PYTHONPATH": str(package)}
     result = subprocess.run(
@@ -74,7 +59,8 @@ def test_generated_tests_pass(package):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
-    assert " passed" in result.stdout and "failed" not in result.stdout
+    # Every contract check ran and passed; the likelihood check is the one skip (no likelihood).
+    assert " passed, 1 skipped" in result.stdout and "failed" not in result.stdout
 
 
 def test_built_package_is_discovered_through_its_entry_point(package, tmp_path):
