@@ -34,3 +34,20 @@ def test_same_seed_same_curve():
 
 def test_ranking_puts_missing_last():
     assert ranking({"a": 30.0, "b": None, "c": 10.0, "d": 20.0}) == ["c", "d", "a", "b"]
+
+
+def test_ranking_sentence_says_whether_the_search_changed_the_order():
+    from types import SimpleNamespace as NS
+
+    from genlab.report.search_figures import ranking_sentence
+
+    def search(default, best):
+        return NS(defaults=NS(fid=default), best=NS(fid=best))
+
+    changed = NS(searches={"gan": search(40.0, 20.0), "vae": search(30.0, 25.0)})
+    text = ranking_sentence(changed)
+    assert "defaults: vae, gan; with the best of the search: gan, vae" in text
+    assert text.endswith("The search changed the ranking.")
+    same = NS(searches={"gan": search(40.0, 35.0), "vae": search(30.0, 25.0)})
+    assert ranking_sentence(same).endswith("The ranking did not change.")
+    assert ranking_sentence(NS(searches={"gan": search(40.0, 35.0)})) == ""
