@@ -20,8 +20,12 @@ from genlab.specs import ModelConfig, ModelSpec
 
 #: Epochs of every run of a comparison or a search without ``--epochs`` or ``--budget-minutes``.
 DEFAULT_EPOCHS = 5
-#: With only ``--budget-minutes``, the clock ends training; this only caps the epoch count.
+#: With only ``--budget-minutes`` or ``--images``, the budget ends training; this caps epochs.
 BUDGET_EPOCH_CAP = 10_000
+#: Samples per quality-curve point (``--curve``; at most ``--eval-n``), see evaluation/curve.py.
+DEFAULT_CURVE_N = 2000
+#: Images seen at the first curve point (``--curve-from``); the next points double it.
+CURVE_FROM = 4096
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -100,9 +104,12 @@ class RunConfig:
     evaluate: bool = True
     eval_samples: int = 10_000
     budget_minutes: float | None = None
+    images: int | None = None
     grids: bool = True
     image_shape: str | None = None
     track_fid: int = 0
+    curve: int = DEFAULT_CURVE_N
+    curve_from: int = CURVE_FROM
     val_fraction: float | None = None  # None: the model's default (genlab.data.split)
     ema: float | None = None  # None: the model's default (ModelSpec.default_ema); 0: no average
 
@@ -117,16 +124,16 @@ class RunConfig:
         from genlab.errors import ConfigError
         from genlab.registry import get_model
 
-        for name in ("epochs", "batch_size", "limit", "eval_samples"):
+        for name in ("epochs", "batch_size", "limit", "eval_samples", "images", "curve_from"):
             value = getattr(self, name)
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, int) or value < 1
             ):
                 flag = "--eval-n" if name == "eval_samples" else "--" + name.replace("_", "-")
                 raise ConfigError(f"{flag} must be a positive integer, got {value}")
-        fid_n = self.track_fid
-        if isinstance(fid_n, bool) or not isinstance(fid_n, int) or fid_n < 0:
-            raise ConfigError(f"--track-fid must be a number of samples (>= 0), got {fid_n}")
+        for flag, n in (("--track-fid", self.track_fid), ("--curve", self.curve)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise ConfigError(f"{flag} must be a number of samples (>= 0), got {n}")
         from genlab.data.split import check_fraction
 
         check_fraction(self.val_fraction)
@@ -150,6 +157,13 @@ class RunConfig:
         spec = get_model(self.model)
         return spec, make_model_config(spec, self.overrides)
 
+    def curve_record(self) -> dict:
+        """What ``config.json`` records of the quality curve: samples per point (at most
+        ``--eval-n``) and the first point; empty when the run records none."""
+        if not (self.curve and self.evaluate):
+            return {}
+        return {"curve": min(self.curve, self.eval_samples), "curve_from": self.curve_from}
+
 
 @dataclass(kw_only=True)
 class RunOptions:
@@ -170,7 +184,10 @@ class RunOptions:
     strategy: str = "default"
     evaluate: bool = True
     eval_samples: int = 10_000
+    images: int | None = None
     track_fid: int = 0
+    curve: int = DEFAULT_CURVE_N
+    curve_from: int = CURVE_FROM
     ema: float | None = None  # None: the model's default; 0: no weight average
 
     #: True for options shared by several runs: one epoch count for every model.
@@ -181,13 +198,16 @@ class RunOptions:
         """The epochs each run is given (a cap when a time budget ends training)."""
         if self.epochs or not self.shared:
             return self.epochs
-        return BUDGET_EPOCH_CAP if self.budget_minutes else DEFAULT_EPOCHS
+        return BUDGET_EPOCH_CAP if self.budget_minutes or self.images else DEFAULT_EPOCHS
 
     def budget_text(self, per: str = "run") -> str:
         """``"2 min of training per run (at most 3 epochs)"`` or ``"5 epochs per run"``."""
         if self.budget_minutes:
             cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
             return f"{self.budget_minutes:g} min of training per {per}{cap}"
+        if self.images:
+            cap = f" (at most {self.epochs} epochs)" if self.epochs else ""
+            return f"{self.images:,} training images per {per}{cap}"
         epochs = self.run_epochs
         if epochs is None:
             return f"each model's default epochs per {per}"

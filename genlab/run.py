@@ -159,7 +159,9 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         "epochs": epochs,
         "limit": config.limit,
         "budget_minutes": config.budget_minutes,
+        **({"images": config.images} if config.images else {}),
         "track_fid": config.track_fid,
+        **config.curve_record(),
         "val_images": len(val_images),
         "data_source": getattr(data.splits, "source", ""),
         "data_dir": config.data_dir,
@@ -185,13 +187,23 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
     run.write_config(full_config)
     run.set_status("running", epochs=epochs)
 
+    multiworker = placement.strategy_name == "multiworker"
     tracker = None
-    if config.track_fid and placement.is_chief and placement.strategy_name != "multiworker":
+    if config.track_fid and placement.is_chief and not multiworker:
         from genlab.evaluation.tracking import fid_tracker
 
         tracker = fid_tracker(
             model, spec, data, config.track_fid, config.seed, _finalize_images(data, spec)
         )
+    curve = None
+    if config.curve and config.evaluate and placement.is_chief and not multiworker:
+        from genlab.evaluation.curve import make_curve
+
+        n = min(config.curve, config.eval_samples)
+        finalize_images = _finalize_images(data, spec)
+        curve, why = make_curve(model, spec, data, val_images, n, config.seed, finalize_images)
+        if curve is None and console is not None:
+            console.print(f"note: {why}")
     validator = None
     if len(val_images) and placement.is_chief and placement.strategy_name != "multiworker":
         from genlab.engine.validation_losses import validation_metrics
@@ -209,6 +221,8 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             seed=config.seed,
             resume=config.resume,
             time_budget_s=config.budget_minutes * 60 if config.budget_minutes else None,
+            max_images=config.images,
+            curve_first=config.curve_from,
             ema=identity.get("ema", 0.0),
         )
         result = train(
@@ -221,6 +235,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             preview=preview,
             callbacks=list(callbacks) + _plugin_callbacks(run),
             epoch_metrics=_each_epoch(validator, tracker),
+            curve=curve,
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")

@@ -201,6 +201,21 @@ class RunDir:
         text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
         atomic_write_text(self.path / "history.jsonl", text)
 
+    def read_curve(self) -> list[dict]:
+        """The quality curve (``curve.jsonl``): one row per point, oldest first."""
+        path = self.path / "curve.jsonl"
+        if not path.exists():
+            return []
+        rows = []
+        for line in path.read_text().splitlines():
+            with contextlib.suppress(json.JSONDecodeError):
+                rows.append(json.loads(line))
+        return rows
+
+    def write_curve(self, rows: list[dict]) -> None:
+        text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
+        atomic_write_text(self.path / "curve.jsonl", text)
+
     # -- metrics ---------------------------------------------------------------------------
     def read_metrics(self) -> dict | None:
         path = self.path / "metrics.json"
@@ -228,7 +243,8 @@ class RunDir:
         if state != "complete" and not error:
             error = status.get("error") or _diverged_text(status) or f"state {state}"
         history = self.read_history()
-        return Outcome(str(self.path), state, error, config, metrics, history, validation)
+        curve = self.read_curve()
+        return Outcome(str(self.path), state, error, config, metrics, history, validation, curve)
 
 
 @dataclass
@@ -247,6 +263,7 @@ class Outcome:
     metrics: dict | None = None
     history: list = field(default_factory=list)
     validation: dict | None = None
+    curve: list = field(default_factory=list)  # the quality curve's points (curve.jsonl)
 
     @property
     def ok(self) -> bool:

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from genlab.commands import options, tune
+from genlab.config import CURVE_FROM, DEFAULT_CURVE_N
 from genlab.report.console import comparison_table, console, error, print_json, stdout
 
 
@@ -20,10 +21,13 @@ def command_line(plan, all_models: bool) -> str:
     for flag, value in (
         ("--epochs", plan.epochs),
         ("--budget-minutes", plan.budget_minutes),
+        ("--images", plan.images),
         ("--limit", plan.limit),
         ("--batch-size", plan.batch_size),
         ("--data-dir", plan.data_dir),
         ("--track-fid", plan.track_fid or None),
+        ("--curve", plan.curve if plan.curve != DEFAULT_CURVE_N else None),
+        ("--curve-from", plan.curve_from if plan.curve_from != CURVE_FROM else None),
         ("--ema", plan.ema),
     ):
         if value is not None:
@@ -46,6 +50,9 @@ def compare_cmd(
     budget_minutes: float = options.budget_minutes(
         "Wall-clock training minutes per run, the same for all."
     ),
+    images: int = options.images("Training images per run, the same for all (any epochs)."),
+    curve: int = options.curve(),
+    curve_from: int = options.curve_from(),
     seeds: int = typer.Option(3, "--seeds", help="Seeds per model (0..K-1), the same for all."),
     limit: int = options.limit(),
     batch_size: int = options.batch_size("Batch size for every model (default: each model's)."),
@@ -104,6 +111,9 @@ def compare_cmd(
         dataset=dataset,
         epochs=epochs,
         budget_minutes=budget_minutes,
+        images=images,
+        curve=curve,
+        curve_from=curve_from,
         limit=limit,
         batch_size=batch_size,
         evaluate=evaluate,

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import typer
 
+from genlab.config import CURVE_FROM, DEFAULT_CURVE_N
+
 
 def dataset(help: str = "Dataset name or a folder of PNG/JPEG images."):
     return typer.Option("fashion", "--dataset", "-d", help=help)
@@ -55,6 +57,23 @@ def eval_n(help: str = "Samples for the evaluation."):
 
 def budget_minutes(help: str = "Stop after this much training time."):
     return typer.Option(None, "--budget-minutes", help=help)
+
+
+def images(help: str = "Stop once this many training images have been seen (any epoch count)."):
+    return typer.Option(None, "--images", help=help)
+
+
+def curve(
+    help: str = (
+        "Quality curve: score N samples (FID, KID, precision, recall) at 4,096 images seen, "
+        "every doubling after, and the end; at most --eval-n; 0 turns it off."
+    ),
+):
+    return typer.Option(DEFAULT_CURVE_N, "--curve", help=help)
+
+
+def curve_from(help: str = "Images seen at the first curve point (the next ones double it)."):
+    return typer.Option(CURVE_FROM, "--curve-from", help=help)
 
 
 def track_fid(
@@ -102,6 +121,8 @@ __all__ = [
     "as_json",
     "batch_size",
     "budget_minutes",
+    "curve",
+    "curve_from",
     "data_dir",
     "dataset",
     "device",
@@ -109,6 +130,7 @@ __all__ = [
     "epochs",
     "eval_n",
     "evaluate",
+    "images",
     "limit",
     "no_ema",
     "out",

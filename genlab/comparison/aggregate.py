@@ -120,6 +120,10 @@ class Comparison:
             ("training cost", self.cost_keys),
         ]
         self.sections = [(name, keys) for name, keys in sections if keys]
+        from genlab.comparison.curves import summary
+
+        #: Quality curves over compute: bands, budget ladder and leads per axis (curves.py).
+        self.curves = summary(results)
 
     def arrow(self, key: str) -> str:
         """`` ↑``, `` ↓`` or `` ≈`` (closer to real data is better); empty when unknown."""
@@ -193,4 +197,5 @@ class Comparison:
             "directions": dict(self.directions),
             "best": {k: v for k, v in self.best.items() if v},
             "floors": self.floors,
+            "curves": self.curves,
         }

@@ -25,6 +25,8 @@ class RunResult:
     notes: list = field(default_factory=list)
     #: Where the run was made: the worker's host name (and Ray node id), from its record.
     host: str | None = None
+    #: The quality curve: FID (and KID, precision, recall) at log-spaced images seen.
+    curve: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -65,6 +67,7 @@ def run_result(model: str, seed: int, outcome, reused: bool = False, notes=()) -
         floors,
         [*found, *notes],
         _host(outcome.path),
+        outcome.curve,
     )
 
 

@@ -83,6 +83,20 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class ImageBudget(keras.callbacks.Callback):
+    """Stops training at the first step at which ``images`` training images have been seen."""
+
+    def __init__(self, images: int, global_batch: int):
+        super().__init__()
+        self.stop_step = math.ceil(images / global_batch)
+        self.exhausted = False
+
+    def on_train_batch_end(self, batch, logs=None):
+        if int(self.model.steps_done.numpy()) >= self.stop_step:
+            self.exhausted = True
+            self.model.stop_training = True
+
+
 class RestoreTrackers(keras.callbacks.Callback):
     """Put back the running loss means of a resumed epoch after Keras resets them."""
 
@@ -102,6 +116,11 @@ class EpochRecorder(keras.callbacks.Callback):
     The history row is written before the checkpoint, so after a crash the history may run one
     epoch ahead of the newest checkpoint, never behind; resume trims it back. An epoch cut
     short (time budget) is checkpointed mid-epoch and its row is marked ``partial``.
+
+    With a ``curve`` scorer (:mod:`genlab.evaluation.curve`), it also scores the model after the
+    step at which the images seen reach each curve point, and once more where training ends
+    (:meth:`end_curve`); the rows go to ``curve.jsonl`` at once, always before the checkpoint
+    of their step, and their time is taken out of the training seconds and the time budget.
     """
 
     def __init__(
@@ -119,8 +138,16 @@ class EpochRecorder(keras.callbacks.Callback):
         epoch_metrics=None,
         budget: TimeBudget | None = None,
         average=None,
+        curve=None,
+        curve_rows: list[dict] | None = None,
+        curve_first: int = 4096,
+        images_done: int = 0,
     ):
         super().__init__()
+        self.curve = curve if is_chief else None
+        self.curve_rows = curve_rows if curve_rows is not None else []
+        self.curve_first = curve_first
+        self.next_point = _next_point(images_done, curve_first)
         self.average = average  # grids and measurements show the averaged weights
         self.epoch_metrics = epoch_metrics
         self.budget = budget
@@ -137,18 +164,65 @@ class EpochRecorder(keras.callbacks.Callback):
         self.offset = 0  # batches of the current epoch seen before this fit call
         self._start = time.perf_counter()
         self._batches = 0
+        self._excluded = 0.0  # seconds of this epoch spent on curve points
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
         self._batches = 0
+        self._excluded = 0.0
 
     def on_train_batch_end(self, batch, logs=None):
         self._batches = batch + 1
+        if self.curve is None or self.guard.where is not None:
+            return
+        step = int(self.model.steps_done.numpy())
+        if step * self.batch_size >= self.next_point:
+            self._point(step, point=self.next_point)
+
+    def end_curve(self, model) -> None:
+        """The curve's last point, where training ended (unless a point was just taken there).
+
+        A run that ended before its first point has no curve: one point is not a curve.
+        """
+        if self.curve is None or self.guard.where is not None or not self.curve_rows:
+            return
+        step = int(model.steps_done.numpy())
+        if not self.curve_rows or self.curve_rows[-1]["step"] < step:
+            self._point(step, ended=True)
+        else:
+            self.curve_rows[-1]["end"] = True
+            self.run.write_curve(self.curve_rows)
+
+    def _point(self, step: int, point: int | None = None, ended: bool = False) -> None:
+        """Score the model after ``step``: at the scheduled ``point`` (images seen) or the end."""
+        now = time.perf_counter()
+        in_epoch = 0.0 if ended else now - self._start - self._excluded
+        with self._averaged():
+            values = self.curve()
+        spent = time.perf_counter() - now
+        self._excluded += spent
+        if self.budget is not None:
+            self.budget.deadline += spent
+        images = step * self.batch_size
+        row = {
+            "images": images,
+            "step": step,
+            "epoch": round(step / self.steps, 4),
+            "train_seconds": round(self.elapsed + in_epoch, 3),
+            **values,
+        }
+        if point is not None:
+            row["point"] = point
+        if ended:
+            row["end"] = True
+        self.curve_rows[:] = [r for r in self.curve_rows if r["step"] < step] + [row]
+        self.run.write_curve(self.curve_rows)
+        self.next_point = _next_point(images, self.curve_first)
 
     def on_epoch_end(self, epoch, logs=None):
         if self.guard.where is not None:
             return
-        seconds = time.perf_counter() - self._start
+        seconds = time.perf_counter() - self._start - self._excluded
         self.elapsed += seconds
         step = self.offset + self._batches
         self.offset = 0
@@ -215,6 +289,12 @@ class EpochRecorder(keras.callbacks.Callback):
             self.offset, self._batches = 0, self.steps
             logs = {t.name: t.result() for t in model.metrics}
             self.on_epoch_end(epoch - 1, logs)
+
+
+def _next_point(images: int, first: int) -> int:
+    from genlab.evaluation.curve import next_point
+
+    return next_point(images, first)
 
 
 def preview_writer(model, spec, fixed_latents, fixed_images, value_range):

@@ -10,6 +10,7 @@ then trains the remaining epochs; either way it sees exactly the batches of an u
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from genlab.data.pipeline import training_dataset
@@ -17,6 +18,7 @@ from genlab.engine import checkpoint
 from genlab.engine.callbacks import (
     DivergenceGuard,
     EpochRecorder,
+    ImageBudget,
     RestoreTrackers,
     TimeBudget,
 )
@@ -31,7 +33,8 @@ class TrainResult:
     diverged: tuple[int, int, str] | None = None
     diverged_reason: str = ""  # e.g. "became non-finite"; see callbacks.divergence
     budget_exhausted: bool = False
-    average: object = None  # the WeightAverage, when the run keeps one
+    average: object = None
+    curve: list[dict] = field(default_factory=list)  # the WeightAverage, when the run keeps one
 
     @property
     def epochs_done(self) -> int:
@@ -83,6 +86,8 @@ class TrainOptions:
         seed: seed of the data order (epoch ``e`` depends only on ``(seed, e)``).
         resume: continue from the newest good checkpoint in the run directory.
         time_budget_s: stop (with a mid-epoch checkpoint) after this many training seconds.
+        max_images: stop at the first step at which this many training images have been seen.
+        curve_first: images seen at the first quality-curve point (with a ``curve`` scorer).
         ema: decay of the weight average of the model's sampling networks; 0 = none.
         tensorboard: write TensorBoard scalars.
         show_progress: show the progress bar (needs a console).
@@ -94,6 +99,8 @@ class TrainOptions:
     seed: int = 0
     resume: bool = False
     time_budget_s: float | None = None
+    max_images: int | None = None
+    curve_first: int = 4096
     ema: float = 0.0
     tensorboard: bool = True
     show_progress: bool = True
@@ -121,6 +128,7 @@ def train(
     preview=None,
     callbacks=(),
     epoch_metrics=None,
+    curve=None,
 ) -> TrainResult:
     """Train ``model`` on ``images_uint8`` as ``options`` say, checkpointing every epoch.
 
@@ -128,7 +136,9 @@ def train(
     called as ``epoch_metrics(epoch)`` after every epoch; the values it returns join that epoch's
     history row, and its time is not training time. Both see the averaged weights when there is
     a weight average, and the model leaves a completed training holding them (its own last
-    weights stay in the checkpoints, from which a resumed run continues).
+    weights stay in the checkpoints, from which a resumed run continues). ``curve()``, if given,
+    scores the model at the curve points (see :class:`EpochRecorder`); its rows are the result's
+    ``curve``.
     """
     epochs, resume, time_budget_s = options.epochs, options.resume, options.time_budget_s
     global_batch = options.batch_size * placement.replicas
@@ -138,12 +148,22 @@ def train(
             f"batch size {global_batch} is larger than the {len(images_uint8)} training images; "
             "lower --batch-size or raise --limit"
         )
+    stop_step = math.ceil(options.max_images / global_batch) if options.max_images else None
+    if stop_step:
+        epochs = min(epochs, math.ceil(stop_step / steps))
     average = weight_average(model, placement, options.ema)
     state = model.state_variables() + (average.variables if average else [])
     position, history = resume_state(model, run, state, console) if resume else ((0, 0), [])
     start_epoch, start_step = position
-    result = TrainResult(history=history, start=(start_epoch, start_step), average=average)
-    if start_epoch >= epochs:
+    done = start_epoch * steps + start_step
+    # Resumed: the scheduled points up to the checkpoint stay, the last run's end point goes.
+    curve_rows = [r for r in run.read_curve() if r["step"] <= done and "point" in r]
+    for row in curve_rows:
+        row.pop("end", None)
+    result = TrainResult(
+        history=history, start=(start_epoch, start_step), average=average, curve=curve_rows
+    )
+    if start_epoch >= epochs or (stop_step and done >= stop_step):
         if average is not None:
             average.copy_to_networks()
         return result
@@ -161,6 +181,7 @@ def train(
         writer = tf.summary.create_file_writer(str(run / "tensorboard"))
     elapsed = history[-1]["elapsed"] if history else 0.0
     budget = TimeBudget(time_budget_s, elapsed) if time_budget_s else None
+    images = ImageBudget(options.max_images, global_batch) if options.max_images else None
     recorder = EpochRecorder(
         run,
         state,
@@ -175,6 +196,10 @@ def train(
         epoch_metrics=epoch_metrics,
         budget=budget,
         average=average,
+        curve=curve,
+        curve_rows=curve_rows,
+        curve_first=options.curve_first,
+        images_done=done * global_batch,
     )
     progress = None
     if options.show_progress and console is not None and placement.is_chief:
@@ -192,6 +217,7 @@ def train(
         *([progress] if progress else []),
         recorder,
         *([budget] if budget else []),
+        *([images] if images else []),
         *callbacks,
     ]
 
@@ -211,7 +237,8 @@ def train(
         )
 
     def stopped():
-        return guard.where is not None or (budget is not None and budget.exhausted)
+        out_of_time = budget is not None and budget.exhausted
+        return guard.where is not None or out_of_time or (images is not None and images.exhausted)
 
     try:
         if start_step:
@@ -238,6 +265,7 @@ def train(
     result.diverged = guard.where
     result.diverged_reason = guard.reason
     result.budget_exhausted = bool(budget and budget.exhausted)
+    recorder.end_curve(model)
     if average is not None and result.diverged is None:
         average.copy_to_networks()
     return result

@@ -92,8 +92,10 @@ def expected_identity(config, data) -> dict:
         "limit": config.limit,
         "budget_minutes": config.budget_minutes,
         "genlab": __version__,
+        **({"images": config.images} if config.images else {}),
         # Tracking leaves the training itself unchanged: asked for, it must be there.
         **({"track_fid": config.track_fid} if config.track_fid else {}),
+        **config.curve_record(),
     }
 
 

@@ -107,6 +107,26 @@ def _chart(picture, missing: str, note: str = "") -> str:
     return text + _img(picture, "chart")
 
 
+def budget_section(comparison) -> list[str]:
+    """ "Who wins at which budget": the crossover sentences and the budget ladders."""
+    from genlab.report.curve_figures import LADDER_NOTE, ladders, verdicts
+
+    said = verdicts(comparison)
+    parts = []
+    for title, headers, rows in ladders(comparison):
+        head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows
+        )
+        table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        parts.append(f"<h3>{title}</h3>{table}")
+    if not said and not parts:
+        return []
+    items = "".join(f"<li>{escape(s)}</li>" for s in said)
+    note = f'<p class="note">{escape(LADDER_NOTE)}</p>' if parts else ""
+    return ["<h2>Who wins at which budget</h2>", f'<ul class="verdict">{items}</ul>', *parts, note]
+
+
 def _runs_table(comparison) -> str:
     headers, rows = run_rows(comparison)
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -150,6 +170,7 @@ def render_html(comparison, figures) -> str:
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
         parts.append(f'<h3>Notes from the evaluation</h3><ul class="note">{items}</ul>')
+    parts += budget_section(comparison)
     if getattr(comparison, "search", None) is not None:
         from genlab.report.search_figures import search_html
 
@@ -169,7 +190,7 @@ def render_html(comparison, figures) -> str:
         parts.append(_gallery(figures.latents))
     parts += ["<h2>Metrics</h2>", _chart(figures.metrics, "No metrics were computed.")]
     parts += ["<h2>Training losses</h2>", _chart(figures.losses, "No finished epoch to plot.")]
-    parts += ["<h2>Quality over training time</h2>"]
+    parts += ["<h2>Quality over compute</h2>"]
     parts.append(_chart(figures.quality, "Nothing to plot.", figures.quality_note))
     parts += ["<h2>Quality against sampling cost</h2>"]
     parts.append(_chart(figures.sampling, "Nothing to plot.", figures.sampling_note))

@@ -145,6 +145,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     notes = evaluation_notes(comparison)
     if notes:
         out += ["Notes from the evaluation:", "", *(f"- {n}" for n in notes), ""]
+    out += budget_section(comparison)
 
     def image(picture, alt=None):
         return f"![{alt or picture.title}]({files}/{picture.name})"
@@ -182,7 +183,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     for heading, picture, note in (
         ("Metrics", figures.metrics, "No metrics were computed."),
         ("Training losses", figures.losses, "No finished epoch to plot."),
-        ("Quality over training time", figures.quality, figures.quality_note),
+        ("Quality over compute", figures.quality, figures.quality_note),
         ("Quality against sampling cost", figures.sampling, figures.sampling_note),
     ):
         out += [f"## {heading}", ""]
@@ -193,6 +194,19 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     out += ["## Runs", "", markdown_table(headers, rows, align_right=False), ""]
     out += [f"genlab {__version__} · `{plan.command}`" if plan.command else f"genlab {__version__}"]
     return "\n".join(out) + "\n"
+
+
+def budget_section(comparison) -> list[str]:
+    """ "Who wins at which budget": the crossover sentences and the budget ladders."""
+    from genlab.report.curve_figures import LADDER_NOTE, ladders, verdicts
+
+    said, tables = verdicts(comparison), ladders(comparison)
+    if not said and not tables:
+        return []
+    out = ["## Who wins at which budget", "", *(f"- {s}" for s in said), ""]
+    for title, headers, rows in tables:
+        out += [f"**{title}**", "", markdown_table(headers, rows), ""]
+    return out + ([LADDER_NOTE, ""] if tables else [])
 
 
 LATENT_NOTE = (

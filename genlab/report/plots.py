@@ -68,8 +68,15 @@ def report_figures(comparison) -> Figures:
     figures.latent_note = latent_note(shown)
     figures.losses = _picture("losses.png", "Training losses", loss_curves(comparison))
     figures.metrics = _picture("metrics.png", "Metrics", metric_bars(comparison))
-    png, figures.quality_note = quality_vs_time(comparison)
-    figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
+    from genlab.report.curve_figures import CURVES_NOTE, curves_png
+
+    png = curves_png(comparison)
+    if png is not None:  # the runs' quality curves
+        figures.quality = Picture("quality-curves.png", "Quality over compute", png)
+        figures.quality_note = CURVES_NOTE
+    else:  # per-epoch values (--track-fid), or one final point per run
+        png, figures.quality_note = quality_vs_time(comparison)
+        figures.quality = _picture("quality-vs-time.png", "Quality over training time", png)
     png, figures.sampling_note = quality_vs_sampling_cost(comparison)
     figures.sampling = _picture(
         "quality-vs-sampling-cost.png", "Quality against sampling cost", png

@@ -26,6 +26,7 @@ def make_run(
     capabilities=("sample",),
     epochs: int = 2,
     config: dict | None = None,
+    curve: list[dict] | None = None,
 ) -> RunDir:
     run = RunDir(path)
     run.path.mkdir(parents=True, exist_ok=True)
@@ -61,6 +62,8 @@ def make_run(
     save_npy(run / "fixed_latents.npy", np.random.default_rng(seed).standard_normal((16, 8)))
     if metrics is not None:
         run.write_metrics(metrics)
+    if curve is not None:
+        run.write_curve(curve)
     if state == "diverged":
         run.set_status(state, epoch=1, step=2, loss="d_loss")
     else:

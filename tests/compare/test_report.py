@@ -155,3 +155,33 @@ def test_quality_against_sampling_cost_needs_measured_costs(tmp_path):
     assert png.startswith(b"\x89PNG") and "network evaluations per image" in note
     html = write_reports(comparison)["html"].read_text()
     assert "Quality against sampling cost" in html and note in html
+
+
+def test_curves_give_the_budget_section_and_the_compute_figure(tmp_path):
+    """Two models whose seed bands separate: the reports say who leads where, rank the ladder
+    and draw FID against compute; the JSON carries the same."""
+
+    def curve(fids, seed):
+        return [
+            {"images": 4096 * 2**i, "train_seconds": 30.0 * 2**i, "fid": f + seed, "step": i}
+            for i, f in enumerate(fids)
+        ]
+
+    early, late = [40.0, 30.0, 25.0, 24.0], [90.0, 50.0, 20.0, 12.0]
+    runs = {("toy_ae", s): {"metrics": AE, "curve": curve(early, s)} for s in (0, 1)}
+    runs |= {("toy_gan", s): {"metrics": GAN, "curve": curve(late, s)} for s in (0, 1)}
+    comparison = fake_comparison(tmp_path, runs)
+    paths = write_reports(comparison)
+    html, markdown = paths["html"].read_text(), paths["markdown"].read_text()
+    said = comparison.curves["train_seconds"]["text"]
+    assert said.startswith("toy_ae leads up to about ") and "toy_gan leads from about " in said
+    for text in (html, markdown):
+        assert "Who wins at which budget" in text and "Quality over compute" in text
+        assert "FID at training-time budgets" in text and "FID at image budgets" in text
+        assert "toy_ae leads up to about 1.7 min" in text
+    assert "| toy_gan | 90.5 (#2) | 50.5 (#2) | 20.5 (#1) | 12.5 (#1) |" in markdown
+    assert "| toy_ae | 40.5 (#1) | 30.5 (#1) | 25.5 (#2) | 24.5 (#2) |" in markdown
+    assert (paths["markdown"].parent / "report_files" / "quality-curves.png").is_file()
+    data = comparison.to_json()
+    assert [r["curve"] for r in data["runs"] if r["model"] == "toy_gan"][0][0]["fid"] == 90.0
+    assert data["curves"]["images"]["ladder"][0]["budget"] == 4096
