@@ -110,6 +110,9 @@ class RunConfig:
     track_fid: int = 0
     curve: int = DEFAULT_CURVE_N
     curve_from: int = CURVE_FROM
+    #: What the curve is scored against: "test" (the test split, as the final evaluation) or
+    #: "holdout" (the search's held-out training images: a trial, even without --eval).
+    curve_on: str = "test"
     val_fraction: float | None = None  # None: the model's default (genlab.data.split)
     ema: float | None = None  # None: the model's default (ModelSpec.default_ema); 0: no average
 
@@ -160,9 +163,10 @@ class RunConfig:
     def curve_record(self) -> dict:
         """What ``config.json`` records of the quality curve: samples per point (at most
         ``--eval-n``) and the first point; empty when the run records none."""
-        if not (self.curve and self.evaluate):
+        if not self.curve or (self.curve_on == "test" and not self.evaluate):
             return {}
-        return {"curve": min(self.curve, self.eval_samples), "curve_from": self.curve_from}
+        record = {"curve": min(self.curve, self.eval_samples), "curve_from": self.curve_from}
+        return record if self.curve_on == "test" else {**record, "curve_on": self.curve_on}
 
 
 @dataclass(kw_only=True)

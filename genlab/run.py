@@ -116,8 +116,12 @@ def build_model(spec, model_config, image_shape):
     return model
 
 
-def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
-    """Train (or resume) one run and leave a complete run directory; returns its summary."""
+def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dict:
+    """Train (or resume) one run and leave a complete run directory; returns its summary.
+
+    ``on_point(row)`` sees each scheduled point of the quality curve; returning True stops the
+    run there, finished as ``pruned`` (no evaluation): how a search's pruner ends a trial.
+    """
     from genlab.data.loading import load
     from genlab.engine import device, memory
 
@@ -196,12 +200,17 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             model, spec, data, config.track_fid, config.seed, _finalize_images(data, spec)
         )
     curve = None
-    if config.curve and config.evaluate and placement.is_chief and not multiworker:
+    if config.curve_record() and placement.is_chief and not multiworker:
         from genlab.evaluation.curve import make_curve
 
-        n = min(config.curve, config.eval_samples)
-        finalize_images = _finalize_images(data, spec)
-        curve, why = make_curve(model, spec, data, val_images, n, config.seed, finalize_images)
+        if config.curve_on == "holdout":
+            from genlab.data.loading import holdout_images
+
+            reference = holdout_images(config.dataset, config.data_dir)
+        else:  # the test split, for every model alike (not a model's own validation images)
+            reference = data.splits.test_images
+        n, finalize_images = config.curve_record()["curve"], _finalize_images(data, spec)
+        curve, why = make_curve(model, spec, data, reference, n, config.seed, finalize_images)
         if curve is None and console is not None:
             console.print(f"note: {why}")
     validator = None
@@ -236,6 +245,7 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
             callbacks=list(callbacks) + _plugin_callbacks(run),
             epoch_metrics=_each_epoch(validator, tracker),
             curve=curve,
+            on_point=on_point,
         )
     except KeyboardInterrupt:
         run.set_status("interrupted")
@@ -257,6 +267,14 @@ def run_one(config: RunConfig, console=None, callbacks=()) -> dict:
         # Reading the state is a collective op: finish as the chief does, minus the evaluation.
         no_eval = dataclasses.replace(config, evaluate=False)
         return {**finish(run, model, spec, data, no_eval, result), "chief": False}
+    if result.pruned_at is not None:
+        at = result.pruned_at
+        why = (
+            f"stopped by the search's pruner at {at['images']:,} images seen "
+            f"(FID {at['fid']:.2f} on {at['n']} samples)"
+        )
+        no_eval = dataclasses.replace(config, evaluate=False)
+        return finish(run, model, spec, data, no_eval, result, console, state=("pruned", why))
     return finish(run, model, spec, data, config, result, console)
 
 
@@ -316,8 +334,9 @@ def _explore(run, model, spec, data, seed, console=None) -> None:
         (console.print if console is not None else print)(message)
 
 
-def finish(run, model, spec, data, config, result, console=None) -> dict:
-    """After training: fit sampling priors, save networks, pictures, metrics; mark complete."""
+def finish(run, model, spec, data, config, result, console=None, state=("complete", "")) -> dict:
+    """After training: fit sampling priors, save networks, pictures, metrics; then mark the run
+    with ``state`` (``(name, why)``: complete, or pruned and why)."""
     from genlab.data.pipeline import unscale
     from genlab.engine import checkpoint
     from genlab.report.images import plot_losses, save_gif, save_grid
@@ -352,8 +371,19 @@ def finish(run, model, spec, data, config, result, console=None) -> dict:
         summary["metrics"] = evaluate_run(
             run, model=model, spec=spec, data=data, n=config.eval_samples, console=console
         )
+    from genlab import speeds
+
+    metrics = summary.get("metrics") or {}
+    speeds.record(
+        spec.name,
+        config.device,
+        summary["images_per_s"],
+        metrics.get("eval_seconds"),
+        metrics.get("n"),
+    )
     run.set_status(
-        "complete",
+        state[0],
+        **({"error": state[1]} if state[1] else {}),
         epochs=result.epochs_done,
         finish_seconds=round(time.perf_counter() - started, 2),
     )

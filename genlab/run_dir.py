@@ -34,7 +34,10 @@ from typing import Any
 
 from genlab.errors import GenlabError, RunDirError
 
-STATES = ("running", "interrupted", "diverged", "failed", "complete")
+STATES = ("running", "interrupted", "diverged", "failed", "complete", "pruned")
+#: States after which training a run again would change nothing (a pruned run was stopped on
+#: purpose by a search, after a curve point: see genlab.search.study).
+FINISHED = ("complete", "diverged", "pruned")
 
 
 @functools.cache
@@ -271,8 +274,8 @@ class Outcome:
 
     @property
     def finished(self) -> bool:
-        """Complete or diverged: nothing more will come of training it again."""
-        return self.state in ("complete", "diverged")
+        """Complete, diverged or pruned: nothing more will come of training it again."""
+        return self.state in FINISHED
 
     @property
     def epochs(self) -> int | None:

@@ -81,6 +81,7 @@ def compare_cmd(
         0, "--search", help="First give every model K tuning trials; compare the best configs."
     ),
     sampler: str = tune.sampler_option(),
+    pruner: str = tune.pruner_option(),
     jobs: int = tune.jobs_option(),
     executor: str = tune.executor_option(),
     address: str = tune.address_option(),
@@ -128,10 +129,13 @@ def compare_cmd(
     plan.samples = parse_sample_sets(samples, plan.models)
     plan.command = command_line(plan, all_models)
     cluster = tune.cluster_options(storage, cpus_per_run, memory_per_run, gpus_per_run)
-    extra = search_args(search, sampler, jobs, executor, address) + tune.cluster_args(cluster)
+    extra = search_args(search, sampler, jobs, executor, address, pruner)
+    extra += tune.cluster_args(cluster)
     if extra:
         plan.command = shlex.join([*shlex.split(plan.command), *extra])
-    search_options = tune.search_options(plan, search, sampler) if search else None
+    search_options = None
+    if search:
+        search_options = tune.search_options(plan, search, sampler, pruner, None, jobs, executor)
     runner = tune.make_executor(executor, jobs, address, device, cluster, root=plan.out)
     total = len(plan.models) * len(plan.seeds)
     console.print(
@@ -176,11 +180,13 @@ def compare_cmd(
         raise typer.Exit(1)
 
 
-def search_args(search, sampler, jobs, executor, address) -> list[str]:
+def search_args(search, sampler, jobs, executor, address, pruner="none") -> list[str]:
     """The search and executor options of the command line, as given."""
     args = ["--search", str(search)] if search else []
     if search and sampler != "random":
         args += ["--sampler", sampler]
+    if search and pruner != "none":
+        args += ["--pruner", pruner]
     args += ["--jobs", str(jobs)] if jobs != 1 else []
     args += ["--executor", executor] if executor != "local" else []
     return args + (["--address", address] if address else [])

@@ -92,6 +92,24 @@ def sampler_option():
     )
 
 
+def pruner_option():
+    return typer.Option(
+        "none",
+        "--pruner",
+        help="Stop weak trials early on their quality curve: none, asha (successive halving) or "
+        "hyperband. Runs trials in this process.",
+    )
+
+
+def total_images_option():
+    return typer.Option(
+        None,
+        "--total-images",
+        help="Search budget: stop starting trials once all trials together have seen this many "
+        "training images (with a pruner, more trials fit in it).",
+    )
+
+
 def make_executor(
     executor: str, jobs: int, address: str | None, device: str, cluster=None, root=None
 ):
@@ -106,16 +124,26 @@ def make_executor(
     return runner
 
 
-def search_options(plan, trials: int, sampler: str):
+def search_options(
+    plan, trials: int, sampler: str, pruner="none", total_images=None, jobs=1, executor="local"
+):
     """The search of ``--search``/``tune``: the plan's run options, ``trials`` each, checked."""
     import dataclasses
 
     from genlab.config import RunOptions
+    from genlab.errors import UsageError
     from genlab.search.study import SearchOptions
 
     shared = {f.name: getattr(plan, f.name) for f in dataclasses.fields(RunOptions)}
-    options = SearchOptions(**shared, trials=trials, sampler=sampler)
+    options = SearchOptions(
+        **shared, trials=trials, sampler=sampler, pruner=pruner, total_images=total_images
+    )
     options.check()
+    if pruner != "none" and (jobs > 1 or executor != "local"):
+        raise UsageError(
+            "--pruner decides in this process, so it runs one trial at a time here; "
+            "drop --jobs/--executor, or use --pruner none"
+        )
     return options
 
 
@@ -138,6 +166,11 @@ def tune_cmd(
     data_dir: Path = options.data_dir(),
     device: str = options.device(),
     sampler: str = sampler_option(),
+    pruner: str = pruner_option(),
+    total_images: int = total_images_option(),
+    images: int = options.images("Training images per trial (any epochs)."),
+    curve: int = options.curve(),
+    curve_from: int = options.curve_from(),
     jobs: int = jobs_option(),
     executor: str = executor_option(),
     address: str = address_option(),
@@ -160,6 +193,9 @@ def tune_cmd(
         dataset=dataset,
         epochs=epochs,
         budget_minutes=budget_minutes,
+        images=images,
+        curve=curve,
+        curve_from=curve_from,
         limit=limit,
         batch_size=batch_size,
         eval_samples=eval_n,
@@ -174,7 +210,7 @@ def tune_cmd(
     if seeds < 0:
         raise UsageError(f"--seeds must be 0 (search only) or more, got {seeds}")
     plan.seeds = list(range(seeds))
-    options_ = search_options(plan, trials, sampler)
+    options_ = search_options(plan, trials, sampler, pruner, total_images, jobs, executor)
     cluster = cluster_options(storage, cpus_per_run, memory_per_run, gpus_per_run)
     plan.command = _command_line(name, plan, options_, jobs, executor, address)
     plan.command = shlex.join([*shlex.split(plan.command), *cluster_args(cluster)])
@@ -265,6 +301,8 @@ def _command_line(name, plan, search, jobs, executor, address) -> str:
     for flag, value in (
         ("--epochs", search.epochs),
         ("--budget-minutes", search.budget_minutes),
+        ("--images", search.images),
+        ("--total-images", search.total_images),
         ("--limit", search.limit),
         ("--batch-size", search.batch_size),
         ("--data-dir", search.data_dir),
@@ -278,6 +316,8 @@ def _command_line(name, plan, search, jobs, executor, address) -> str:
     args += ["--eval-n", str(search.eval_samples)]
     if search.sampler != "random":
         args += ["--sampler", search.sampler]
+    if search.pruner != "none":
+        args += ["--pruner", search.pruner]
     if executor != "local":
         args += ["--executor", executor]
     return shlex.join([*args, "--out", str(plan.out)])

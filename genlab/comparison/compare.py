@@ -30,13 +30,15 @@ def requests(plan: Plan) -> list[Request]:
 def run_comparison(plan: Plan, executor=None, console=None) -> Comparison:
     """Make (or reuse) every model x seed with ``executor`` (default: in this process), then
     aggregate; writes ``comparison.json``."""
+    from genlab.comparison.estimate import estimate
     from genlab.data.loading import load
     from genlab.execution.executors import InProcess, describe
 
-    load(plan.dataset, plan.data_dir, limit=plan.limit)  # fails early on missing data
+    data = load(plan.dataset, plan.data_dir, limit=plan.limit)  # fails early on missing data
     RunDir(plan.out).ensure_writable()
     executor = executor if executor is not None else InProcess(console)
     say = printer(console)
+    say(estimate(plan, len(data.splits.train_images)))
     wanted = requests(plan)
     if executor.slots > 1 or not isinstance(executor, InProcess):
         say(f"making {len(wanted)} runs ({describe(executor)})")

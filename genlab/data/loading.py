@@ -111,3 +111,12 @@ def reload_run_data(config: dict, data_dir: str | None = None):
     if trained is not full:
         data = LoadedData(name=data.name, splits=trained, image_shape=data.image_shape)
     return data, full
+
+
+def holdout_images(dataset: str, data_dir: str | None):
+    """A search's held-out images of ``dataset``: the last
+    :func:`~genlab.data.split.holdout_size` training images (no trial trains on them)."""
+    from genlab.data.split import holdout_size
+
+    train = load(dataset, data_dir).splits.train_images
+    return train[len(train) - holdout_size(len(train)) :]

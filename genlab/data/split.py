@@ -68,3 +68,16 @@ def split(splits, fraction: float, seed: int):
         train_labels=None if labels is None else labels[~held],
     )
     return kept, splits.train_images[held]
+
+
+# -- the search's held-out sample -------------------------------------------------------------
+#: At most this many images held out for a search (the size of Fashion-MNIST's test split).
+MAX_HOLDOUT = 10_000
+#: A smaller dataset holds out this fraction of its training images instead.
+HOLDOUT_FRACTION = 1 / 6
+
+
+def holdout_size(train_images: int) -> int:
+    """Images at the end of the training split that a search scores its trials on
+    (:mod:`genlab.search.holdout`); no trial trains on them."""
+    return min(MAX_HOLDOUT, int(train_images * HOLDOUT_FRACTION))

@@ -142,8 +142,11 @@ class EpochRecorder(keras.callbacks.Callback):
         curve_rows: list[dict] | None = None,
         curve_first: int = 4096,
         images_done: int = 0,
+        on_point=None,
     ):
         super().__init__()
+        self.on_point = on_point  # (row) -> True to stop here, pruned
+        self.pruned_at: dict | None = None
         self.curve = curve if is_chief else None
         self.curve_rows = curve_rows if curve_rows is not None else []
         self.curve_first = curve_first
@@ -186,6 +189,8 @@ class EpochRecorder(keras.callbacks.Callback):
         """
         if self.curve is None or self.guard.where is not None or not self.curve_rows:
             return
+        if self.pruned_at is not None:  # the point that stopped it is the last
+            return
         step = int(model.steps_done.numpy())
         if not self.curve_rows or self.curve_rows[-1]["step"] < step:
             self._point(step, ended=True)
@@ -218,6 +223,9 @@ class EpochRecorder(keras.callbacks.Callback):
         self.curve_rows[:] = [r for r in self.curve_rows if r["step"] < step] + [row]
         self.run.write_curve(self.curve_rows)
         self.next_point = _next_point(images, self.curve_first)
+        if point is not None and self.on_point is not None and self.on_point(row):
+            self.pruned_at = row
+            self.model.stop_training = True
 
     def on_epoch_end(self, epoch, logs=None):
         if self.guard.where is not None:

@@ -33,8 +33,9 @@ class TrainResult:
     diverged: tuple[int, int, str] | None = None
     diverged_reason: str = ""  # e.g. "became non-finite"; see callbacks.divergence
     budget_exhausted: bool = False
-    average: object = None
-    curve: list[dict] = field(default_factory=list)  # the WeightAverage, when the run keeps one
+    average: object = None  # the WeightAverage, when the run keeps one
+    curve: list[dict] = field(default_factory=list)  # the quality curve's points
+    pruned_at: dict | None = None  # the curve point at which ``on_point`` stopped training
 
     @property
     def epochs_done(self) -> int:
@@ -129,6 +130,7 @@ def train(
     callbacks=(),
     epoch_metrics=None,
     curve=None,
+    on_point=None,
 ) -> TrainResult:
     """Train ``model`` on ``images_uint8`` as ``options`` say, checkpointing every epoch.
 
@@ -138,7 +140,8 @@ def train(
     a weight average, and the model leaves a completed training holding them (its own last
     weights stay in the checkpoints, from which a resumed run continues). ``curve()``, if given,
     scores the model at the curve points (see :class:`EpochRecorder`); its rows are the result's
-    ``curve``.
+    ``curve``. ``on_point(row)``, if given, sees every scheduled point and may stop training
+    there by returning True (a search's pruner): the result's ``pruned_at``.
     """
     epochs, resume, time_budget_s = options.epochs, options.resume, options.time_budget_s
     global_batch = options.batch_size * placement.replicas
@@ -200,6 +203,7 @@ def train(
         curve_rows=curve_rows,
         curve_first=options.curve_first,
         images_done=done * global_batch,
+        on_point=on_point,
     )
     progress = None
     if options.show_progress and console is not None and placement.is_chief:
@@ -238,7 +242,8 @@ def train(
 
     def stopped():
         out_of_time = budget is not None and budget.exhausted
-        return guard.where is not None or out_of_time or (images is not None and images.exhausted)
+        out_of_images = images is not None and images.exhausted
+        return guard.where is not None or out_of_time or out_of_images or recorder.pruned_at
 
     try:
         if start_step:
@@ -265,6 +270,7 @@ def train(
     result.diverged = guard.where
     result.diverged_reason = guard.reason
     result.budget_exhausted = bool(budget and budget.exhausted)
+    result.pruned_at = recorder.pruned_at
     recorder.end_curve(model)
     if average is not None and result.diverged is None:
         average.copy_to_networks()

@@ -9,8 +9,8 @@ fixed set of ``n`` real images: FID, KID, precision and recall. The engine calls
 between training steps and keeps its time out of the training seconds (and out of a
 ``--budget-minutes`` budget); the rows land in the run's ``curve.jsonl`` (docs/metrics.md).
 
-Reference images: the validation images when the run holds some out (a search trial, so that
-pruning never looks at the test split), the test split otherwise.
+Reference images: the test split, for every model alike; for a search trial, the search's
+held-out training images (``curve_on="holdout"``), so that pruning never looks at the test split.
 """
 
 from __future__ import annotations
@@ -69,14 +69,14 @@ def curve_scorer(model, spec, evaluator, reference_images, n: int, seed: int, fi
     return score
 
 
-def make_curve(model, spec, data, val_images, n: int, seed: int, finalize_images):
-    """The curve scorer of a run, or ``(None, why)`` when its dataset has no evaluator."""
+def make_curve(model, spec, data, reference, n: int, seed: int, finalize_images):
+    """``(scorer, "")`` of a run scored against ``reference`` images, or ``(None, why)`` when
+    its dataset has no evaluator."""
     from genlab.evaluation.evaluator import find_evaluator
 
     evaluator = find_evaluator(data.name, data.splits)
     if evaluator is None:
         return None, f"no evaluator for dataset {data.name!r}, so no quality curve"
-    reference = val_images if len(val_images) else data.splits.test_images
     if len(reference) < 2:
         return None, "fewer than 2 reference images, so no quality curve"
     return curve_scorer(model, spec, evaluator, reference, n, seed, finalize_images), ""

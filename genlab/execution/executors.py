@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from genlab.errors import GenlabError
+from genlab.run_dir import FINISHED
 
 #: How many times a job whose worker died is started again.
 DEFAULT_RETRIES = 2
@@ -52,6 +53,7 @@ class Job:
     config: object
     validation_n: int = 0
     env: dict = field(default_factory=dict)
+    on_point: object = None  # see Request.on_point; only the in-process executor runs it
 
 
 def _worker_file(run_dir: Path) -> Path:
@@ -105,8 +107,9 @@ def execute(job: Job, console=None, started=None) -> dict:
     run = RunDir(run_dir)
     state = run.status.get("state") if (run / "status.json").exists() else None
     error, notes = None, []
-    if state not in ("complete", "diverged"):
-        error = _train(job.config, resume=(run / "config.json").exists(), console=console)
+    if state not in FINISHED:
+        resume = (run / "config.json").exists()
+        error = _train(job.config, resume=resume, console=console, on_point=job.on_point)
     elif state == "complete" and needs_evaluation(run_dir, job.config):
         notes += _evaluate_finished(run_dir, job.config, console)
     if error and not (run / "status.json").exists():  # refused before it started
@@ -134,7 +137,7 @@ def needs_evaluation(run_dir: Path, config) -> bool:
     return metrics is None or metrics.get("n") not in (None, config.eval_samples)
 
 
-def _train(config, resume: bool, console=None) -> str | None:
+def _train(config, resume: bool, console=None, on_point=None) -> str | None:
     """:func:`genlab.run.run_one`; the error text of a run that failed, else None."""
     try:
         import keras
@@ -142,7 +145,7 @@ def _train(config, resume: bool, console=None) -> str | None:
         from genlab.run import run_one
 
         keras.backend.clear_session()
-        run_one(dataclasses.replace(config, resume=resume), console=console)
+        run_one(dataclasses.replace(config, resume=resume), console=console, on_point=on_point)
     except GenlabError as exc:
         return str(exc)
     except Exception as exc:  # one broken run must not stop the others

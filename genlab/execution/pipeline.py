@@ -29,7 +29,7 @@ from pathlib import Path
 
 from genlab.errors import GenlabError
 from genlab.execution.executors import Job, needs_evaluation
-from genlab.run_dir import Outcome, RunDir
+from genlab.run_dir import FINISHED, Outcome, RunDir
 from genlab.version import __version__
 
 DECISIONS = ("reuse", "resume", "fresh")
@@ -50,6 +50,9 @@ class Request:
         validation_n: score the finished run's FID on this many samples against the
             validation sample (:mod:`genlab.search.holdout`); 0 for none.
         label: words added to the "training" line (a trial's hyperparameters).
+        on_point: called with every scheduled point of the run's quality curve; returning True
+            stops the run there as ``pruned`` (a search's pruner). A function of this process:
+            only the in-process executor runs it.
     """
 
     key: str
@@ -58,6 +61,7 @@ class Request:
     identity: bool = True
     validation_n: int = 0
     label: str = ""
+    on_point: Callable | None = None
 
 
 @dataclass
@@ -117,7 +121,7 @@ def decide(run_dir: Path, expected: dict | None, reuse: bool = True) -> tuple[st
         return "fresh", str(exc)
     if changed:
         return "fresh", f"{', '.join(changed)} changed"
-    if state in ("complete", "diverged"):
+    if state in FINISHED:
         return "reuse", state
     return "resume", state or "unknown state"
 
@@ -208,7 +212,7 @@ def _plan_job(
     if request.identity and (run_dir / "config.json").exists():
         expected = expected_identity(config, _data(config, loads))
     decision, why = decide(run_dir, expected, request.reuse)
-    job = Job(request.key, config, validation_n=request.validation_n)
+    job = Job(request.key, config, validation_n=request.validation_n, on_point=request.on_point)
     if decision == "reuse":
         say(f"{prefix}reused finished run {run_dir} ({why})")
         evaluate = why == "complete" and needs_evaluation(run_dir, config)

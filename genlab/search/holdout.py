@@ -11,17 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genlab.data.split import holdout_size
 from genlab.errors import ConfigError
 from genlab.run_dir import RunDir, atomic_write_json
-
-#: At most this many validation images (the size of Fashion-MNIST's test split).
-MAX_HOLDOUT = 10_000
-#: A smaller dataset holds out this fraction of its training images instead.
-HOLDOUT_FRACTION = 1 / 6
-
-
-def holdout_size(train_images: int) -> int:
-    return min(MAX_HOLDOUT, int(train_images * HOLDOUT_FRACTION))
 
 
 def trial_limit(train_images: int, limit: int | None) -> int:

@@ -8,6 +8,13 @@ Trial 0 is the model's defaults; the others are drawn from its declared search s
 search seed and the trial number, so the same command draws the same trials whether it ran
 through, was interrupted and rerun, or ran its trials in parallel.
 
+With a pruner (``--pruner asha|hyperband``), every trial reports the points of its quality
+curve (:mod:`genlab.evaluation.curve`, scored on the validation sample) to Optuna's
+successive-halving or Hyperband pruner as it trains, and a trial the pruner stops ends as
+``pruned`` after that point, so the same budget tries more configurations. Pruning decides in
+this process, so it runs trials in this process (no ``--jobs``, no Ray). ``--total-images``
+gives the search a budget of training images over all its trials instead of a trial count.
+
 Rerunning the same command continues a search: finished, diverged and failed trials are kept,
 a trial that was running when the process died resumes its run directory from the last
 checkpoint, and only the missing trials are drawn.
@@ -27,8 +34,9 @@ from genlab.execution.pipeline import Made, Request, make_runs
 from genlab.search.space import check_space, describe_space
 
 SAMPLERS = ("random", "tpe")
-#: How trial states read in reports: Optuna's PRUNED is a diverged trial, FAIL a failed one.
-OPTUNA_STATES = {"COMPLETE": "complete", "PRUNED": "diverged", "FAIL": "failed"}
+PRUNERS = ("none", "asha", "hyperband")
+#: How trial states read in reports (a diverged trial is told as FAIL; its run says diverged).
+OPTUNA_STATES = {"COMPLETE": "complete", "PRUNED": "pruned", "FAIL": "failed"}
 #: Every trial trains with this seed: trials differ only in their hyperparameters.
 TRIAL_SEED = 0
 
@@ -41,6 +49,8 @@ class SearchOptions(RunOptions):
     trials: int
     sampler: str = "random"
     seed: int = 0  # the search's seed: which configurations are drawn
+    pruner: str = "none"
+    total_images: int | None = None  # stop drawing trials once they have seen this many
 
     shared: ClassVar[bool] = True
 
@@ -50,12 +60,20 @@ class SearchOptions(RunOptions):
         if self.sampler not in SAMPLERS:
             choices = ", ".join(SAMPLERS)
             raise UsageError(f"--sampler must be one of {choices}, got {self.sampler!r}")
+        if self.pruner not in PRUNERS:
+            choices = ", ".join(PRUNERS)
+            raise UsageError(f"--pruner must be one of {choices}, got {self.pruner!r}")
+        if self.pruner != "none" and not self.curve:
+            raise UsageError("--pruner decides on the quality curve; it needs --curve > 0")
+        if self.total_images is not None and self.total_images < 1:
+            raise UsageError(f"--total-images must be positive, got {self.total_images}")
 
     def identity(self) -> dict:
         """What a search directory must have been made with to be continued."""
         keys = ("dataset", "epochs", "budget_minutes", "limit", "batch_size", "eval_samples")
         ema = {} if self.ema is None else {"ema": self.ema}
-        fixed = {"sampler": self.sampler, "seed": self.seed, **ema}
+        pruner = {} if self.pruner == "none" else {"pruner": self.pruner}
+        fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner}
         return {**{k: getattr(self, k) for k in keys}, **fixed}
 
     def budget_text(self, per: str = "trial") -> str:
@@ -153,7 +171,11 @@ def open_study(model: str, study_dir: Path, options: SearchOptions):
     study_dir.mkdir(parents=True, exist_ok=True)
     storage = f"sqlite:///{(study_dir / 'study.db').resolve()}"
     study = optuna.create_study(
-        storage=storage, study_name=model, direction="minimize", load_if_exists=True
+        storage=storage,
+        study_name=model,
+        direction="minimize",
+        load_if_exists=True,
+        pruner=make_pruner(options),
     )
     from genlab.run import identity_differences
 
@@ -168,6 +190,22 @@ def open_study(model: str, study_dir: Path, options: SearchOptions):
             "the original options to continue it, or choose another --out"
         )
     return study
+
+
+def make_pruner(options: SearchOptions):
+    """Optuna's pruner for ``--pruner``, its rungs on the curve's points (doublings of images
+    seen from ``--curve-from``): successive halving (ASHA) or Hyperband, keeping half at each."""
+    optuna = _optuna()
+    if options.pruner == "asha":
+        return optuna.pruners.SuccessiveHalvingPruner(
+            min_resource=options.curve_from, reduction_factor=2
+        )
+    if options.pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(
+            min_resource=options.curve_from, max_resource=options.images or "auto",
+            reduction_factor=2,
+        )  # fmt: skip
+    return optuna.pruners.NopPruner()
 
 
 def _sampler(options: SearchOptions, number: int):
@@ -195,13 +233,20 @@ class ModelSearch:
         self.study = open_study(self.model, self.dir, options)
         # Without a declared space there is nothing to search: the defaults, once.
         self.target = options.trials if self.space else 1
+        #: Training images seen by the finished trials (for --total-images).
+        self.used = sum(
+            _images_seen(self.trial_dir(t.number))
+            for t in self.study.get_trials(deepcopy=False)
+            if t.state.is_finished()
+        )
 
     def trial_dir(self, number: int) -> Path:
         return self.dir / "trials" / f"trial-{number:03d}"
 
-    def request(self, number: int, params: dict) -> Request:
+    def request(self, number: int, params: dict, trial=None) -> Request:
         """Trial ``number`` as a run request: the search's options, the trial's
-        hyperparameters, no test evaluation and no pictures, scored on the validation sample."""
+        hyperparameters, no test evaluation and no pictures, scored on the validation sample
+        (its curve too); with a pruner, its curve points go to ``trial`` as they come."""
         config = self.options.run_config(
             self.model,
             seed=TRIAL_SEED,
@@ -211,12 +256,23 @@ class ModelSearch:
             evaluate=False,
             grids=False,
             track_fid=0,
+            curve_on="holdout",
         )
         key = f"{self.model}/trial-{number:03d}"
+        on_point = None
+        if self.options.pruner != "none":
+            optuna = _optuna()
+            trial = trial or optuna.trial.Trial(self.study, self._trial_id(number))
+            on_point = _reporter(trial)
         return Request(
             key, config, identity=False, validation_n=self.options.eval_samples,
-            label=_params_text(params),
+            label=_params_text(params), on_point=on_point,
         )  # fmt: skip
+
+    def _trial_id(self, number: int) -> int:
+        return next(
+            t._trial_id for t in self.study.get_trials(deepcopy=False) if t.number == number
+        )
 
     def unfinished(self) -> list[Request]:
         """Trials a previous process started but did not finish: resumed, not redrawn."""
@@ -237,21 +293,24 @@ class ModelSearch:
         number = self.drawn
         if number >= self.target:
             return None
+        if self.options.total_images and self.used >= self.options.total_images:
+            return None
         self.study.sampler = _sampler(self.options, number)
         trial = self.study.ask()
         params = {} if number == 0 else {n: d.suggest(trial, n) for n, d in self.space.items()}
         trial.set_user_attr("defaults", number == 0)
-        return self.request(trial.number, params)
+        return self.request(trial.number, params, trial)
 
     def record(self, request: Request, made: Made) -> None:
-        """Tell the study how a trial ended: its FID, or pruned (diverged), or failed."""
+        """Tell the study how a trial ended: its FID, pruned, or failed (a diverged one too)."""
         optuna = _optuna()
         number = int(Path(request.config.out).name.split("-")[-1])
         fid = (made.validation or {}).get("fid")
         state = made.outcome.state
+        self.used += _images_seen(request.config.out)
         if state == "complete" and fid is not None and math.isfinite(fid):
             self.study.tell(number, fid)
-        elif state == "diverged":
+        elif state == "pruned":
             self.study.tell(number, state=optuna.trial.TrialState.PRUNED)
         else:
             self.study.tell(number, state=optuna.trial.TrialState.FAIL)
@@ -318,6 +377,32 @@ def run_searches(
 
     make_runs(trials(), executor, say=say, on_done=record)
     return {m: s.result() for m, s in searches.items()}
+
+
+def _reporter(trial):
+    """``on_point`` of a pruned search: report the point's FID at its images seen, and stop the
+    run when the pruner says so."""
+
+    def on_point(row: dict) -> bool:
+        trial.report(row["fid"], step=row["point"])
+        return trial.should_prune()
+
+    return on_point
+
+
+def _images_seen(run_dir) -> int:
+    """Training images a trial saw: its last curve point, else its steps x batch size."""
+    from genlab.run_dir import RunDir
+
+    run = RunDir(run_dir)
+    curve = run.read_curve()
+    if curve:
+        return int(curve[-1]["images"])
+    history = run.read_history()
+    if not history or not (run / "config.json").exists():
+        return 0
+    steps = sum(row.get("steps", 0) for row in history)
+    return int(steps * run.config.get("batch_size", 0))
 
 
 def _draw_next(searches: dict) -> Request | None:
