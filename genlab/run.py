@@ -374,10 +374,13 @@ def finish(run, model, spec, data, config, result, console=None, state=("complet
     from genlab import speeds
 
     metrics = summary.get("metrics") or {}
+    steps = sum(row.get("steps", 0) for row in result.history)
+    images = steps * (run.config.get("batch_size") or 0)
     speeds.record(
         spec.name,
         config.device,
         summary["images_per_s"],
+        images,
         metrics.get("eval_seconds"),
         metrics.get("n"),
     )

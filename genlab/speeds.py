@@ -32,9 +32,14 @@ def key(model: str, device: str) -> str:
     return f"{model}|{device}"
 
 
-def record(model: str, device: str, images_per_s, eval_seconds=None, eval_n=None) -> None:
+#: Runs shorter than this many training images are not measured: their throughput is mostly
+#: the one-off cost of building the training step.
+MIN_IMAGES = 8192
+
+
+def record(model: str, device: str, images_per_s, images: int, eval_seconds=None, eval_n=None):
     """Keep a finished run's speeds; never fails the run (a read-only cache is fine)."""
-    if not images_per_s:
+    if not images_per_s or images < MIN_IMAGES:
         return
     speeds = read()
     entry = {"images_per_s": float(images_per_s)}

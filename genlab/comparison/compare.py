@@ -38,7 +38,7 @@ def run_comparison(plan: Plan, executor=None, console=None) -> Comparison:
     RunDir(plan.out).ensure_writable()
     executor = executor if executor is not None else InProcess(console)
     say = printer(console)
-    say(estimate(plan, len(data.splits.train_images)))
+    say(estimate(plan, len(data.splits.train_images), executor.slots))
     wanted = requests(plan)
     if executor.slots > 1 or not isinstance(executor, InProcess):
         say(f"making {len(wanted)} runs ({describe(executor)})")

@@ -23,8 +23,9 @@ def _minutes(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def estimate(plan, train_images: int) -> str:
-    """``"about 41 min (training 36 min, evaluation 5 min) ..."``: one line for the log."""
+def estimate(plan, train_images: int, slots: int = 1) -> str:
+    """``"about 41 min (training 36 min, evaluation 5 min) ..."``: one line for the log;
+    ``slots`` runs at a time share the wall clock (each at the speed measured for one)."""
     runs = len(plan.seeds)
     total_train = total_eval = 0.0
     unknown = []
@@ -51,6 +52,7 @@ def estimate(plan, train_images: int) -> str:
         total_train += seconds * runs
         total_eval += evaluation * runs
     known = len(plan.models) - len(unknown)
+    total_train, total_eval = total_train / slots, total_eval / slots
     if not known:
         return (
             "time estimate: none yet (no run of "
@@ -60,6 +62,7 @@ def estimate(plan, train_images: int) -> str:
     text += f" (training {_minutes(total_train)}"
     text += f", evaluation {_minutes(total_eval)})" if total_eval else ")"
     text += " from speeds measured on this machine"
+    text += f", {slots} runs at a time" if slots > 1 else ""
     if unknown:
         text += f"; not counted: {', '.join(unknown)} (no speed measured here yet)"
     return text

@@ -52,7 +52,8 @@ def curve_scorer(model, spec, evaluator, reference_images, n: int, seed: int, fi
         if "real" not in cache:  # on first use: a run shorter than the first point needs none
             cache["real"] = real_features(evaluator, reference_images[:n])[0]
         real = cache["real"]
-        model.finalize(finalize_images)
+        if finalize_images is not None:  # None: a finished model, its prior already fitted
+            model.finalize(finalize_images)
         samples = unscale(model.sample(n, seed=seed), spec.output_range)
         fake = evaluator.predict(samples)[0]
         kid, _ = stats.kid(real, fake, subset_size=min(1000, n), subsets=20, seed=seed)

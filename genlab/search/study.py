@@ -235,7 +235,7 @@ class ModelSearch:
         self.target = options.trials if self.space else 1
         #: Training images seen by the finished trials (for --total-images).
         self.used = sum(
-            _images_seen(self.trial_dir(t.number))
+            images_seen(self.trial_dir(t.number))
             for t in self.study.get_trials(deepcopy=False)
             if t.state.is_finished()
         )
@@ -307,7 +307,7 @@ class ModelSearch:
         number = int(Path(request.config.out).name.split("-")[-1])
         fid = (made.validation or {}).get("fid")
         state = made.outcome.state
-        self.used += _images_seen(request.config.out)
+        self.used += images_seen(request.config.out)
         if state == "complete" and fid is not None and math.isfinite(fid):
             self.study.tell(number, fid)
         elif state == "pruned":
@@ -390,7 +390,7 @@ def _reporter(trial):
     return on_point
 
 
-def _images_seen(run_dir) -> int:
+def images_seen(run_dir) -> int:
     """Training images a trial saw: its last curve point, else its steps x batch size."""
     from genlab.run_dir import RunDir
 

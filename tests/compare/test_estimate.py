@@ -16,11 +16,13 @@ def test_estimate_from_measured_speeds(tmp_path, monkeypatch):
     monkeypatch.setenv("GENLAB_CACHE_DIR", str(tmp_path))
     plan = Plan(models=["dcgan", "vae"], seeds=[0, 1], out=tmp_path, epochs=2, eval_samples=1000)
     assert "none yet" in estimate(plan, 60_000) and "dcgan, vae" in estimate(plan, 60_000)
-    speeds.record("dcgan", "auto", 200.0, eval_seconds=10.0, eval_n=1000)
+    speeds.record("vae", "auto", 50.0, images=4096)  # too short to say anything: not kept
+    speeds.record("dcgan", "auto", 200.0, images=60_000, eval_seconds=10.0, eval_n=1000)
     text = estimate(plan, 60_000)
     # 2 seeds x 120,000 images at 200 images/s = 20 min; evaluation: 2 x (1,000 + 5 x 1,000) x 10 ms
     assert text.startswith("time estimate: about 22 min (training 20 min, evaluation 2 min)")
     assert text.endswith("not counted: vae (no speed measured here yet)")
+    assert estimate(plan, 60_000, slots=2).startswith("time estimate: about 11 min (training 10")
     budget = Plan(models=["vae"], seeds=[0], out=tmp_path, budget_minutes=3, evaluate=False)
     assert estimate(budget, 60_000).startswith("time estimate: about 3 min (training 3 min)")
     (tmp_path / "speeds.json").write_text("not json")  # a broken cache only means no estimate
