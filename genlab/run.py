@@ -339,7 +339,7 @@ def finish(run, model, spec, data, config, result, console=None, state=("complet
     with ``state`` (``(name, why)``: complete, or pruned and why)."""
     from genlab.data.pipeline import unscale
     from genlab.engine import checkpoint
-    from genlab.report.images import plot_losses, save_gif, save_grid
+    from genlab.report.images import plot_curve, plot_losses, save_gif, save_grid
 
     started = time.perf_counter()
     model.finalize(_finalize_images(data, spec))
@@ -354,6 +354,9 @@ def finish(run, model, spec, data, config, result, console=None, state=("complet
     if result.history:
         plot_losses(run / "losses.png", result.history, title=f"{spec.name} on {data.name}")
         save_gif(run / "progress.gif", sorted(run.samples.glob("epoch-*.png")))
+    curve = run.read_curve()
+    if len(curve) > 1:
+        plot_curve(run / "curve.png", curve, title=f"{spec.name} on {data.name}: quality curve")
     if config.grids:
         _explore(run, model, spec, data, config.seed, console)
     summary = {

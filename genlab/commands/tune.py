@@ -282,7 +282,8 @@ def trials_table(search: dict):
     for t in search["trials"]:
         fid = "" if t["fid"] is None else f"{t['fid']:.2f}"
         fid = f"[bold green]{fid}[/]" if t["number"] == best else fid
-        state = t["state"] if t["state"] == "complete" else f"[red]{t['state']}[/]"
+        colour = {"complete": "", "pruned": "yellow"}.get(t["state"], "red")
+        state = f"[{colour}]{t['state']}[/]" if colour else t["state"]
         seconds = "" if t["train_seconds"] is None else f"{t['train_seconds']:.0f}"
         table.add_row(str(t["number"]), state, fid, seconds, _params_text(t["params"]))
     return table

@@ -83,3 +83,30 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     with atomic_output(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def plot_curve(path: str | Path, curve: list[dict], title: str = "") -> None:
+    """The run's quality curve: FID against images seen (log scale), precision and recall
+    beside it, from ``curve.jsonl``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images = [row["images"] for row in curve]
+    fig, (fid, pr) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
+    fid.plot(images, [row["fid"] for row in curve], marker="o")
+    fid.set_ylabel(f"FID ({curve[-1]['n']} samples, lower is better)")
+    for key in ("precision", "recall"):
+        pr.plot(images, [row.get(key) for row in curve], marker="o", label=key)
+    pr.set_ylim(0, 1)
+    pr.legend()
+    for ax in (fid, pr):
+        ax.set_xscale("log")
+        ax.set_xlabel("images seen")
+        ax.grid(alpha=0.3, which="both")
+    fig.suptitle(title)
+    fig.tight_layout()
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

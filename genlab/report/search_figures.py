@@ -76,8 +76,11 @@ def distribution_chart(searches) -> bytes:
             ax.scatter(x, trial.fid, color=colors[model], marker=marker, s=size, zorder=3)
     labels = []
     for model in models:
-        bad = sum(t.fid is None for t in searches[model].trials)
-        labels.append(model + (f"\n({bad} failed)" if bad else ""))
+        trials = searches[model].trials
+        pruned = sum(t.state == "pruned" for t in trials)
+        bad = sum(t.fid is None and t.state != "pruned" for t in trials)
+        notes = [f"{n} {what}" for n, what in ((pruned, "pruned"), (bad, "failed")) if n]
+        labels.append(model + (f"\n({', '.join(notes)})" if notes else ""))
     ax.set_xticks(range(len(models)), labels)
     fid_axis(ax, [v for values in finished for v in values])
     ax.set_ylabel("validation FID (lower is better)")

@@ -54,6 +54,7 @@ def test_points_double_from_the_first_and_end_where_training_ends(full):
     history = full.read_history()
     assert rows[-1]["train_seconds"] == pytest.approx(history[-1]["elapsed"], abs=0.05)
     assert full.config["curve"] == 200 and full.config["curve_from"] == 64
+    assert (full / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # in its pictures
 
 
 def test_a_point_equals_a_run_stopped_there(full, tmp_path):
