@@ -37,7 +37,7 @@ def summarise(data: dict) -> dict:
             "last_images": [p["images"] for p in last],
             "last_fid": [p["fid"] for p in last],
             "last_train_seconds": [p["train_seconds"] for p in last],
-            "final_fid_10k": data["aggregate"][model]["metrics"].get("fid"),
+            "final_fid": data["aggregate"][model]["metrics"].get("fid"),
             "last_doubling_gain": [round(d, 3) for d in drop],
             "curve_eval_seconds": round(spent, 1),
             "curve_overhead": round(spent / trained, 3) if trained else None,

@@ -7,9 +7,10 @@ model's seeds become one band, read on a compute axis (``images`` seen or ``trai
 * :func:`model_band`: mean, min and max over seeds on a log-spaced grid, where every seed has a
   value (linear interpolation in log compute between a run's points, never beyond them);
 * :func:`ladder`: each model's FID and rank at a ladder of budgets (doublings);
-* :func:`leads`: along the axis, who leads where; a lead is claimed only where the leader's band
-  lies entirely below every other model's band, "tie" otherwise; :func:`crossover_text` says it
-  in a sentence.
+* :func:`leads`: along the axis, who leads where, over the range every model's band covers (a
+  model whose curve has ended, or not begun, is not beaten there: it was not run there); a
+  lead is claimed only where the leader's band lies entirely below every other model's band,
+  "tie" otherwise; :func:`crossover_text` says it in a sentence, or why it cannot.
 
 Lower is better for every curve metric the engine records as a distance (FID, KID); curves of
 precision and recall are kept in the JSON but not ranked here.
@@ -133,14 +134,22 @@ class Lead:
     tied: tuple[str, ...] = ()
 
 
+def common_range(all_bands: dict[str, Band]) -> tuple[float, float] | None:
+    """``(low, high)`` of the axis that every model's band covers; None if they share none."""
+    present = [b for b in all_bands.values() if b.x]
+    if len(present) < 2:
+        return None
+    low, high = max(b.x[0] for b in present), min(b.x[-1] for b in present)
+    return (low, high) if high >= low else None
+
+
 def leads(all_bands: dict[str, Band]) -> list[Lead]:
-    """Who leads along the axis, where at least two models have a band; merged into stretches."""
-    starts = [b.x[0] for b in all_bands.values() if b.x]
-    ends = [b.x[-1] for b in all_bands.values() if b.x]
-    if len(starts) < 2:
+    """Who leads along the axis where every model has a band; merged into stretches."""
+    shared = common_range(all_bands)
+    if shared is None:
         return []
     stretches: list[Lead] = []
-    for x in log_grid(min(starts), max(ends), GRID * 2):
+    for x in log_grid(*shared, GRID * 2):
         here = {m: b.at(x) for m, b in all_bands.items()}
         here = {m: v for m, v in here.items() if v is not None}
         if len(here) < 2:
@@ -195,6 +204,21 @@ def crossover_text(stretches: list[Lead], axis: str) -> str:
     return "; ".join(parts) + f" ({AXES[axis]}; a lead needs the seed bands apart)."
 
 
+def no_common_range_text(all_bands: dict[str, Band], axis: str) -> str:
+    """Why no lead is claimed on ``axis``: the curves share no stretch of it."""
+    present = {m: b for m, b in all_bands.items() if b.x}
+    if len(present) < 2 or common_range(all_bands) is not None:
+        return ""
+    first = min(present, key=lambda m: present[m].x[-1])
+    last = max(present, key=lambda m: present[m].x[0])
+    return (
+        f"no lead claimed on {AXES[axis]}: the curves share no stretch of it ({first} ends at "
+        f"about {budget_label(present[first].x[-1], axis, True)}, {last} starts at about "
+        f"{budget_label(present[last].x[0], axis, True)}); give every model the same budget on "
+        "this axis to compare here."
+    )
+
+
 def summary(runs, metric: str = "fid") -> dict:
     """Everything a report or ``--json`` says about the curves, for both axes."""
     out = {}
@@ -212,6 +236,6 @@ def summary(runs, metric: str = "fid") -> dict:
                 {"from": s.start, "to": s.end, "leader": s.leader, "tied": list(s.tied)}
                 for s in stretches
             ],
-            "text": crossover_text(stretches, axis),
+            "text": crossover_text(stretches, axis) or no_common_range_text(all_bands, axis),
         }
     return out

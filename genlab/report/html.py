@@ -153,6 +153,7 @@ def render_html(comparison, figures) -> str:
         f"{escape(plan.budget_text())}, {plan.limit or 'all'} training images, "
         f"seeds {seeds}. Values are mean ± sample standard deviation over the seeds that "
         f"finished; ↑/↓ say which direction is better; the best mean per row is highlighted.</p>",
+        *budget_section(comparison),  # the verdict first: who wins at which budget
         "<h2>Results</h2>",
         summary_table(comparison),
     ]
@@ -170,7 +171,6 @@ def render_html(comparison, figures) -> str:
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
         parts.append(f'<h3>Notes from the evaluation</h3><ul class="note">{items}</ul>')
-    parts += budget_section(comparison)
     if getattr(comparison, "search", None) is not None:
         from genlab.report.search_figures import search_html
 

@@ -129,6 +129,7 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
         "deviation over the seeds that finished; ↑/↓ say which direction is better; the best "
         "mean per row is in bold.",
         "",
+        *budget_section(comparison),  # the verdict first: who wins at which budget
         "## Results",
         "",
         summary_table(comparison),
@@ -145,7 +146,6 @@ def render_markdown(comparison, figures, files: str = FILES_DIR) -> str:
     notes = evaluation_notes(comparison)
     if notes:
         out += ["Notes from the evaluation:", "", *(f"- {n}" for n in notes), ""]
-    out += budget_section(comparison)
 
     def image(picture, alt=None):
         return f"![{alt or picture.title}]({files}/{picture.name})"

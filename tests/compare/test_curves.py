@@ -76,3 +76,19 @@ def test_summary_holds_both_axes_and_is_empty_without_curves():
     assert "min" in both["train_seconds"]["text"] or " s" in both["train_seconds"]["text"]
     empty = summary([SimpleNamespace(model="a", seed=0, curve=[], ok=True)])
     assert empty["images"] == {"bands": {}, "ladder": [], "leads": [], "text": ""}
+
+
+def test_no_lead_where_the_curves_share_no_stretch_of_the_axis():
+    """Equal images, unequal speeds: one model's curve ends before the other's begins in time."""
+    quick = _run("quick", 0, [(4096, 50.0), (65536, 30.0)])
+    for point in quick.curve:
+        point["train_seconds"] /= 100  # 100 times faster: done in 0.7 s
+    slow = _run("slow", 0, [(4096, 60.0), (65536, 20.0)])
+    both = summary([quick, slow])
+    assert both["images"]["text"].startswith("quick leads up to about ")
+    assert both["train_seconds"]["leads"] == []
+    assert both["train_seconds"]["text"] == (
+        "no lead claimed on training time: the curves share no stretch of it (quick ends at "
+        "about 0.66 s, slow starts at about 4.1 s); give every model the same budget on this "
+        "axis to compare here."
+    )
