@@ -48,7 +48,9 @@ def curves_png(comparison) -> bytes | None:
                 ys = [p.get("fid") for p in run.curve]
                 ax.plot(xs, ys, color=colors[run.model], lw=0.6, alpha=0.5, marker=".", ms=4)
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:,.4g}"))
+        ax.xaxis.set_major_formatter(
+            ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        )
         ax.xaxis.set_minor_formatter(ticker.NullFormatter())
         ax.set_xlabel("images seen" if axis == "images" else "training minutes")
         ax.set_ylabel("FID (lower is better)")
