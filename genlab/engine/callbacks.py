@@ -143,9 +143,11 @@ class EpochRecorder(keras.callbacks.Callback):
         curve_first: int = 4096,
         images_done: int = 0,
         on_point=None,
+        last_step: int | None = None,
     ):
         super().__init__()
         self.on_point = on_point  # (row) -> True to stop here, pruned
+        self.last_step = last_step  # a point there is the end: nothing left to save by stopping
         self.pruned_at: dict | None = None
         self.curve = curve if is_chief else None
         self.curve_rows = curve_rows if curve_rows is not None else []
@@ -223,7 +225,8 @@ class EpochRecorder(keras.callbacks.Callback):
         self.curve_rows[:] = [r for r in self.curve_rows if r["step"] < step] + [row]
         self.run.write_curve(self.curve_rows)
         self.next_point = _next_point(images, self.curve_first)
-        if point is not None and self.on_point is not None and self.on_point(row):
+        last = self.last_step is not None and step >= self.last_step
+        if point is not None and not last and self.on_point is not None and self.on_point(row):
             self.pruned_at = row
             self.model.stop_training = True
 

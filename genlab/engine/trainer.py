@@ -204,6 +204,7 @@ def train(
         curve_first=options.curve_first,
         images_done=done * global_batch,
         on_point=on_point,
+        last_step=min(stop_step or epochs * steps, epochs * steps),
     )
     progress = None
     if options.show_progress and console is not None and placement.is_chief:
