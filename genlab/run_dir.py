@@ -189,9 +189,10 @@ class RunDir:
     def is_complete(self) -> bool:
         return self.status.get("state") == "complete"
 
-    # -- history ---------------------------------------------------------------------------
-    def read_history(self) -> list[dict]:
-        path = self.path / "history.jsonl"
+    # -- history and curve (JSON lines) ----------------------------------------------------
+    def _read_rows(self, name: str) -> list[dict]:
+        """The rows of a JSON-lines file; a torn last line (a crash mid-write) is skipped."""
+        path = self.path / name
         if not path.exists():
             return []
         rows = []
@@ -200,24 +201,22 @@ class RunDir:
                 rows.append(json.loads(line))
         return rows
 
-    def write_history(self, rows: list[dict]) -> None:
+    def _write_rows(self, name: str, rows: list[dict]) -> None:
         text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
-        atomic_write_text(self.path / "history.jsonl", text)
+        atomic_write_text(self.path / name, text)
+
+    def read_history(self) -> list[dict]:
+        return self._read_rows("history.jsonl")
+
+    def write_history(self, rows: list[dict]) -> None:
+        self._write_rows("history.jsonl", rows)
 
     def read_curve(self) -> list[dict]:
         """The quality curve (``curve.jsonl``): one row per point, oldest first."""
-        path = self.path / "curve.jsonl"
-        if not path.exists():
-            return []
-        rows = []
-        for line in path.read_text().splitlines():
-            with contextlib.suppress(json.JSONDecodeError):
-                rows.append(json.loads(line))
-        return rows
+        return self._read_rows("curve.jsonl")
 
     def write_curve(self, rows: list[dict]) -> None:
-        text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
-        atomic_write_text(self.path / "curve.jsonl", text)
+        self._write_rows("curve.jsonl", rows)
 
     # -- metrics ---------------------------------------------------------------------------
     def read_metrics(self) -> dict | None:

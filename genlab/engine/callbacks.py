@@ -194,7 +194,7 @@ class EpochRecorder(keras.callbacks.Callback):
         if self.pruned_at is not None:  # the point that stopped it is the last
             return
         step = int(model.steps_done.numpy())
-        if not self.curve_rows or self.curve_rows[-1]["step"] < step:
+        if self.curve_rows[-1]["step"] < step:
             self._point(step, ended=True)
         else:
             self.curve_rows[-1]["end"] = True
