@@ -8,6 +8,13 @@ against training seconds). Writes ``benchmarks/results/curve-study.json``. Run::
 
     python benchmarks/curve_study.py [--images 131072] [--seeds 2] [--jobs 2] \\
         [--out comparisons/curve-study]
+
+The searched variant first gives every model ``--search K`` trials of ``--search-images``
+training images each (validation FID), then trains each best configuration as above; it writes
+``benchmarks/results/curve-study-searched.json``::
+
+    python benchmarks/curve_study.py --search 4 --search-images 16384 \\
+        --out comparisons/curve-study-searched
 """
 
 from __future__ import annotations
@@ -42,7 +49,18 @@ def summarise(data: dict) -> dict:
             "curve_eval_seconds": round(spent, 1),
             "curve_overhead": round(spent / trained, 3) if trained else None,
         }
+    search = {}
+    for model, found in data.get("search", {}).get("models", {}).items():
+        best = found["best"]
+        search[model] = {
+            "trials": [{"fid": t["fid"], "state": t["state"]} for t in found["trials"]],
+            "defaults_validation_fid": found["defaults_fid"],
+            "best_trial": best and best["trial"],
+            "best_params": best and best["params"],
+            "best_validation_fid": best and best["fid"],
+        }
     return {
+        **({"search": search} if search else {}),
         "text": {axis: data["curves"][axis]["text"] for axis in data["curves"]},
         "ladder": {axis: data["curves"][axis]["ladder"] for axis in data["curves"]},
         "models": models,
@@ -56,10 +74,14 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--eval-n", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=Path("comparisons/curve-study"))
+    parser.add_argument("--search", type=int, default=0, help="trials per model first")
+    parser.add_argument("--search-images", type=int, default=16384)
     args = parser.parse_args()
+    search = ["--search", str(args.search), "--search-images", str(args.search_images)]
     command = [
         "genlab", "compare", *MODELS, "--images", str(args.images), "--seeds", str(args.seeds),
         "--eval-n", str(args.eval_n), "--jobs", str(args.jobs), "--out", str(args.out), "--json",
+        *(search if args.search else []),
     ]  # fmt: skip
     started = time.perf_counter()
     genlab = str(Path(sys.executable).with_name("genlab"))
@@ -76,7 +98,8 @@ def main() -> None:
             {"model": r["model"], "seed": r["seed"], "curve": r["curve"]} for r in data["runs"]
         ],
     }
-    path = Path(__file__).parent / "results" / "curve-study.json"
+    name = "curve-study-searched.json" if args.search else "curve-study.json"
+    path = Path(__file__).parent / "results" / name
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: result[k] for k in ("text", "models")}, indent=1))
     print(f"-> {path}")

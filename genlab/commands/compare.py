@@ -80,6 +80,12 @@ def compare_cmd(
     search: int = typer.Option(
         0, "--search", help="First give every model K tuning trials; compare the best configs."
     ),
+    search_images: int = typer.Option(
+        None,
+        "--search-images",
+        help="Training images per search trial (default: the comparison's budget); a smaller "
+        "search budget makes --search cheaper, the best configs still train the full budget.",
+    ),
     sampler: str = tune.sampler_option(),
     pruner: str = tune.pruner_option(),
     jobs: int = tune.jobs_option(),
@@ -102,6 +108,7 @@ def compare_cmd(
     from genlab.comparison.report import write_reports
     from genlab.comparison.samples import parse_sample_sets, with_sample_sets
     from genlab.comparison.tuned import search_then_retrain
+    from genlab.errors import UsageError
     from genlab.report.markdown import FLOORS_NOTE, unmeasured_note
 
     plan = make_plan(
@@ -129,13 +136,17 @@ def compare_cmd(
     plan.samples = parse_sample_sets(samples, plan.models)
     plan.command = command_line(plan, all_models)
     cluster = tune.cluster_options(storage, cpus_per_run, memory_per_run, gpus_per_run)
-    extra = search_args(search, sampler, jobs, executor, address, pruner)
+    extra = search_args(search, sampler, jobs, executor, address, pruner, search_images)
     extra += tune.cluster_args(cluster)
     if extra:
         plan.command = shlex.join([*shlex.split(plan.command), *extra])
     search_options = None
+    if search_images is not None and not search:
+        raise UsageError("--search-images sets the budget of --search trials; add --search K")
     if search:
-        search_options = tune.search_options(plan, search, sampler, pruner, None, jobs, executor)
+        search_options = tune.search_options(
+            plan, search, sampler, pruner, None, jobs, executor, images=search_images
+        )
     runner = tune.make_executor(executor, jobs, address, device, cluster, root=plan.out)
     total = len(plan.models) * len(plan.seeds)
     console.print(
@@ -180,9 +191,13 @@ def compare_cmd(
         raise typer.Exit(1)
 
 
-def search_args(search, sampler, jobs, executor, address, pruner="none") -> list[str]:
+def search_args(
+    search, sampler, jobs, executor, address, pruner="none", search_images=None
+) -> list[str]:
     """The search and executor options of the command line, as given."""
     args = ["--search", str(search)] if search else []
+    if search and search_images:
+        args += ["--search-images", str(search_images)]
     if search and sampler != "random":
         args += ["--sampler", sampler]
     if search and pruner != "none":

@@ -125,9 +125,17 @@ def make_executor(
 
 
 def search_options(
-    plan, trials: int, sampler: str, pruner="none", total_images=None, jobs=1, executor="local"
+    plan,
+    trials: int,
+    sampler: str,
+    pruner="none",
+    total_images=None,
+    jobs=1,
+    executor="local",
+    images=None,
 ):
-    """The search of ``--search``/``tune``: the plan's run options, ``trials`` each, checked."""
+    """The search of ``--search``/``tune``: the plan's run options, ``trials`` each, checked;
+    ``images`` gives each trial that many training images instead of the plan's budget."""
     import dataclasses
 
     from genlab.config import RunOptions
@@ -135,6 +143,10 @@ def search_options(
     from genlab.search.study import SearchOptions
 
     shared = {f.name: getattr(plan, f.name) for f in dataclasses.fields(RunOptions)}
+    if images is not None:
+        if images < 1:
+            raise UsageError(f"--search-images must be positive, got {images}")
+        shared.update(images=images, budget_minutes=None)
     options = SearchOptions(
         **shared, trials=trials, sampler=sampler, pruner=pruner, total_images=total_images
     )

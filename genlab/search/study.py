@@ -73,7 +73,8 @@ class SearchOptions(RunOptions):
         keys = ("dataset", "epochs", "budget_minutes", "limit", "batch_size", "eval_samples")
         ema = {} if self.ema is None else {"ema": self.ema}
         pruner = {} if self.pruner == "none" else {"pruner": self.pruner}
-        fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner}
+        images = {"images": self.images} if self.images else {}
+        fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner, **images}
         return {**{k: getattr(self, k) for k in keys}, **fixed}
 
     def budget_text(self, per: str = "trial") -> str:

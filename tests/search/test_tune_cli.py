@@ -69,10 +69,14 @@ def test_tune_killed_during_trial_2_continues_without_retraining(tmp_path):
 def test_compare_search_reports_trials_and_retrains_the_best(tmp_path):
     out = tmp_path / "cmp"
     result = run_cli(
-        "compare", "gan", "--search", "2", "--epochs", "1", "--limit", "256",
-        "--seeds", "1", "--eval-n", "200", "--out", out, "--json", check=True,
+        "compare", "gan", "--search", "2", "--search-images", "256", "--images", "512",
+        "--limit", "256", "--seeds", "1", "--eval-n", "200", "--out", out, "--json", check=True,
     )  # fmt: skip
     data = json.loads(result.stdout)
+    # Trials train a smaller budget than the final runs, and the report says so.
+    assert data["search"]["budget"].startswith("256 training images per trial")
+    assert data["search"]["options"]["images"] == 256
+    assert "--search-images 256" in data["plan"]["command"]
     search = data["search"]["models"]["gan"]
     assert len(search["trials"]) == 2
     for trial in search["trials"]:
@@ -82,7 +86,7 @@ def test_compare_search_reports_trials_and_retrains_the_best(tmp_path):
     assert run["state"] == "complete" and run["metrics"]["fid"] > 0
     # The final run trained the best trial's hyperparameters, on the ordinary --limit.
     assert run["config"]["hparams"] == best["hparams"]
-    assert run["config"]["limit"] == 256
+    assert run["config"]["limit"] == 256 and run["config"]["images"] == 512
     html = (out / "report.html").read_text()
     assert "Hyperparameter search" in html and "Best validation FID" in html
     assert html.count("data:image/png") >= 4
