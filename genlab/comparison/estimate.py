@@ -16,6 +16,8 @@ def curve_points(images: float, first: int) -> int:
 
 
 def _minutes(seconds: float) -> str:
+    if seconds < 60:  # start-up, data and pictures (not measured) weigh as much as this
+        return "under a minute"
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
@@ -58,7 +60,8 @@ def estimate(plan, train_images: int, slots: int = 1) -> str:
             "time estimate: none yet (no run of "
             f"{', '.join(unknown)} has finished on this machine to measure its speed)"
         )
-    text = f"time estimate: about {_minutes(total_train + total_eval)}"
+    total = _minutes(total_train + total_eval)
+    text = f"time estimate: {'' if total.startswith('under') else 'about '}{total}"
     text += f" (training {_minutes(total_train)}"
     text += f", evaluation {_minutes(total_eval)})" if total_eval else ")"
     text += " from speeds measured on this machine"

@@ -25,5 +25,7 @@ def test_estimate_from_measured_speeds(tmp_path, monkeypatch):
     assert estimate(plan, 60_000, slots=2).startswith("time estimate: about 11 min (training 10")
     budget = Plan(models=["vae"], seeds=[0], out=tmp_path, budget_minutes=3, evaluate=False)
     assert estimate(budget, 60_000).startswith("time estimate: about 3 min (training 3 min)")
+    short = Plan(models=["dcgan"], seeds=[0], out=tmp_path, images=2048, evaluate=False)
+    assert estimate(short, 60_000).startswith("time estimate: under a minute (training under")
     (tmp_path / "speeds.json").write_text("not json")  # a broken cache only means no estimate
     assert "none yet" in estimate(plan, 60_000)
