@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -50,10 +51,14 @@ LONG = ["dcgan", "gan", "--seeds", "1", "--limit", "2048", "--epochs", "3", "--n
 MACHINE = {"eval_seconds", "images_per_s", "train_seconds", "peak_rss_mb", "peak_memory_mb"}
 MACHINE |= {"sample_ms_per_image"}
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+STEP = re.compile(r"epoch \d+/\d+ step (\d+)/(\d+)")
+
 log: list[str] = []
 
 
 def say(text: str = "") -> None:
+    text = ANSI.sub("", text)
     print(text, flush=True)
     log.append(text)
 
@@ -111,7 +116,9 @@ def genlab(*args, watch=None):
     process = subprocess.Popen([str(BIN / "genlab"), *map(str, args)], env=ENV, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)  # fmt: skip
     for line in process.stdout:
-        say("  " + line.rstrip())
+        step = STEP.search(line)
+        if not step or step[1] == step[2]:  # one line per epoch, not per step
+            say("  " + line.rstrip())
         if watch:
             watch(line)
     process.wait()
@@ -160,7 +167,7 @@ def main() -> None:
         ray_out, seq_out = root / "driver" / "ray", root / "driver" / "sequential"
         genlab("compare", *SMALL, "--executor", "ray", "--address", address, "--out", ray_out)
         genlab("compare", *SMALL, "--out", seq_out)
-        for run in sorted(p.name for p in (seq_out / "runs").iterdir()):
+        for run in sorted(p.parent.name for p in (seq_out / "runs").glob("*/metrics.json")):
             ours, reference = numbers(ray_out / "runs" / run), numbers(seq_out / "runs" / run)
             same = [k for k in reference if ours.get(k) == reference[k]]
             differ = [k for k in reference if ours.get(k) != reference[k]]
