@@ -15,6 +15,12 @@ training images each (validation FID), then trains each best configuration as ab
 
     python benchmarks/curve_study.py --search 4 --search-images 16384 \\
         --out comparisons/curve-study-searched
+
+At equal training time instead (``--budget-minutes``; any models, ``--result`` names the file
+in ``benchmarks/results/``)::
+
+    python benchmarks/curve_study.py --budget-minutes 4 --models stacked_ae dcgan diffusion \\
+        --eval-n 1000 --out comparisons/minutes-study --result minutes-study.json
 """
 
 from __future__ import annotations
@@ -69,7 +75,10 @@ def summarise(data: dict) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", nargs="+", default=MODELS)
     parser.add_argument("--images", type=int, default=131072)
+    parser.add_argument("--budget-minutes", type=float, help="instead of --images")
+    parser.add_argument("--result", help="file name in benchmarks/results/")
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--eval-n", type=int, default=2000)
@@ -78,8 +87,11 @@ def main() -> None:
     parser.add_argument("--search-images", type=int, default=16384)
     args = parser.parse_args()
     search = ["--search", str(args.search), "--search-images", str(args.search_images)]
+    budget = ["--images", str(args.images)]
+    if args.budget_minutes:
+        budget = ["--budget-minutes", f"{args.budget_minutes:g}"]
     command = [
-        "genlab", "compare", *MODELS, "--images", str(args.images), "--seeds", str(args.seeds),
+        "genlab", "compare", *args.models, *budget, "--seeds", str(args.seeds),
         "--eval-n", str(args.eval_n), "--jobs", str(args.jobs), "--out", str(args.out), "--json",
         *(search if args.search else []),
     ]  # fmt: skip
@@ -98,7 +110,7 @@ def main() -> None:
             {"model": r["model"], "seed": r["seed"], "curve": r["curve"]} for r in data["runs"]
         ],
     }
-    name = "curve-study-searched.json" if args.search else "curve-study.json"
+    name = args.result or ("curve-study-searched.json" if args.search else "curve-study.json")
     path = Path(__file__).parent / "results" / name
     path.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps({k: result[k] for k in ("text", "models")}, indent=1))

@@ -46,7 +46,9 @@ def evaluate_cmd(
         False, "--inception", help="Also FID in Inception-v3 space (needs local weights)."
     ),
     iw_k: int = typer.Option(50, "--iw-k", help="Importance samples per image (likelihood)."),
-    iw_images: int = typer.Option(1000, "--iw-images", help="Test images for the IW estimate."),
+    iw_images: int = typer.Option(
+        None, "--iw-images", help="Test images for the IW estimate (default 1,000, at most --n)."
+    ),
     dataset: str = typer.Option(
         None, "--dataset", "-d", help="Reference dataset of samples (default fashion)."
     ),
@@ -58,7 +60,7 @@ def evaluate_cmd(
     same sample metrics and floors; how its values were read is printed on stderr.
     """
     for flag, value, low in (("--n", n, 2), ("--iw-k", iw_k, 1), ("--iw-images", iw_images, 1)):
-        if value < low:
+        if value is not None and value < low:
             raise UsageError(f"{flag} must be at least {low}, got {value}")
     from genlab.evaluation.external import is_samples_path
 

@@ -17,7 +17,9 @@ from genlab.specs import HIGHER, LOWER, TOWARD_FLOOR
 from genlab.version import __version__
 
 #: Keys of ``metrics.json`` that describe the evaluation itself rather than measure the model.
-NOT_METRICS = frozenset({"n", "seed", "test_images", "eval_seconds", "iw_k", "iw_images"})
+NOT_METRICS = frozenset(
+    {"n", "seed", "test_images", "model_test_images", "eval_seconds", "iw_k", "iw_images"}
+)
 #: Per-run training facts read from history.jsonl, aggregated next to the metrics.
 TRAINING_KEYS = ("epochs", "train_seconds", "images_per_s")
 #: What one generated image costs (genlab.evaluation.metrics.sample_ms_per_image): a section of

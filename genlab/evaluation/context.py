@@ -157,25 +157,48 @@ class EvalContext:
 
         return cached_array(key, compute)
 
+    def real_radii(self, k: int) -> np.ndarray:
+        """Squared distance from each test feature to its ``k``-th nearest other test feature:
+        the real k-NN balls of precision/recall and density/coverage. The same for every model
+        evaluated against this test split, so it is cached on disk."""
+        from genlab.evaluation import stats
+        from genlab.evaluation.cache import cached_array, content_hash
+
+        key = "-".join(
+            (
+                f"radii{k}",
+                self._require_evaluator().info.sha256[:12],
+                content_hash(self.splits.test_images)[:12],
+            )
+        )
+        return self.shared(key, lambda: cached_array(key, lambda: stats.knn_sq_radii(
+            self.test_features, k)))  # fmt: skip
+
     # -- the test split through the model ------------------------------------------------------
     @cached_property
+    def model_test_images(self) -> np.ndarray:
+        """The test images of the reconstruction and likelihood metrics: the first ``n`` (all of
+        them at the default n), so that a quick evaluation is quick throughout."""
+        return self.splits.test_images[: self.n]
+
+    @cached_property
     def test01(self) -> np.ndarray:
-        return self.splits.test_images.astype(np.float32) / np.float32(255)
+        return self.model_test_images.astype(np.float32) / np.float32(255)
 
     @cached_property
     def test_model(self) -> np.ndarray:
         from genlab.data.pipeline import scale
 
-        return scale(self.splits.test_images, self.output_range)
+        return scale(self.model_test_images, self.output_range)
 
     @cached_property
     def reconstructions(self) -> np.ndarray:
-        """Reconstructions of the test split in ``[0, 1]``."""
+        """Reconstructions of :attr:`model_test_images` in ``[0, 1]``."""
         return self.unscale(self.predict(self.model.reconstruct, self.test_model))
 
     @cached_property
     def corrupted(self) -> np.ndarray:
-        """The test split corrupted as the model is trained to undo (model range).
+        """:attr:`model_test_images` corrupted as the model is trained to undo (model range).
 
         From the model's :meth:`~genlab.GenerativeModel.corrupt`. Not applicable when the
         corruption leaves the images unchanged (the default, and any plain autoencoder).
@@ -192,7 +215,8 @@ class EvalContext:
 
     @cached_property
     def codes(self) -> np.ndarray:
-        """Codes of the test split, ``(N, code size)``; the first output if encode returns more."""
+        """Codes of :attr:`model_test_images`, ``(n, code size)``; the first output if encode
+        returns more."""
 
         def encode(x, training=False):
             try:

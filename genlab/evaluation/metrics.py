@@ -46,7 +46,10 @@ def kid(ctx) -> dict:
 
 
 def _precision_recall(ctx):
-    return ctx.shared("precision_recall", lambda: stats.precision_recall(*_features(ctx), PR_K))
+    def compute():
+        return stats.precision_recall(*_features(ctx), PR_K, ctx.real_radii(PR_K))
+
+    return ctx.shared("precision_recall", compute)
 
 
 def precision(ctx) -> dict:
@@ -58,7 +61,10 @@ def recall(ctx) -> dict:
 
 
 def _density_coverage(ctx):
-    return ctx.shared("density_coverage", lambda: stats.density_coverage(*_features(ctx), DC_K))
+    def compute():
+        return stats.density_coverage(*_features(ctx), DC_K, ctx.real_radii(DC_K))
+
+    return ctx.shared("density_coverage", compute)
 
 
 def density(ctx) -> dict:
@@ -198,7 +204,7 @@ def elbo(ctx) -> dict:
 def iw_log_likelihood(ctx) -> dict:
     """Importance-weighted log-likelihood bound (Burda et al.) on the first test images."""
     k = int(ctx.options.get("iw_k", IW_K))
-    images = int(ctx.options.get("iw_images", IW_IMAGES))
+    images = int(ctx.options.get("iw_images") or min(IW_IMAGES, ctx.n))
     batches = ctx.test_batches(max(1, 5000 // k), limit=images)
     values = np.concatenate(
         [

@@ -190,7 +190,7 @@ def _kth_smallest_per_row(block: np.ndarray, k: int) -> np.ndarray:
     return block.min(axis=1)
 
 
-def _knn_sq_radii(x: np.ndarray, k: int) -> np.ndarray:
+def knn_sq_radii(x: np.ndarray, k: int) -> np.ndarray:
     """Squared distance from each row of ``x`` to its ``k``-th nearest other row."""
     n = x.shape[0]
     if not 1 <= k < n:
@@ -203,17 +203,18 @@ def _knn_sq_radii(x: np.ndarray, k: int) -> np.ndarray:
     return radii
 
 
-def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
+def precision_recall(real, fake, k: int = 3, real_radii=None) -> tuple[float, float]:
     """Improved precision and recall (Kynkäänniemi et al., 2019).
 
     Each set's manifold is the union of balls around its points, each ball reaching the point's
     ``k``-th nearest neighbour in the same set. Precision is the fraction of fake samples inside
     the real manifold (are samples realistic?); recall is the fraction of real samples inside the
     fake manifold (is the real variety produced?). Ball boundaries count as inside.
+    ``real_radii``: :func:`knn_sq_radii` of ``real`` and ``k``, when already known.
     """
     real, fake = _as_pair(real, fake, ("real", "fake"))
-    r_real = _knn_sq_radii(real, k)
-    r_fake = _knn_sq_radii(fake, k)
+    r_real = knn_sq_radii(real, k) if real_radii is None else real_radii
+    r_fake = knn_sq_radii(fake, k)
     fake_margin = np.full(fake.shape[0], np.inf, dtype=np.float32)  # min over real of d2 - r
     real_inside = np.zeros(real.shape[0], dtype=bool)
     for rows, d2 in _sq_dist_blocks(real, fake):
@@ -222,7 +223,7 @@ def precision_recall(real, fake, k: int = 3) -> tuple[float, float]:
     return float(np.mean(fake_margin <= 0)), float(np.mean(real_inside))
 
 
-def density_coverage(real, fake, k: int = 5) -> tuple[float, float]:
+def density_coverage(real, fake, k: int = 5, real_radii=None) -> tuple[float, float]:
     """Density and coverage (Naeem et al., 2020).
 
     Both use only the real set's ``k``-NN balls, which makes them less sensitive to fake outliers
@@ -230,9 +231,10 @@ def density_coverage(real, fake, k: int = 5) -> tuple[float, float]:
     divided by ``k`` and averaged: about 1 when fakes follow the real distribution, above 1 when
     they crowd dense regions. Coverage is the fraction of real balls holding at least one fake
     sample. As in the reference implementation, ball boundaries count as outside.
+    ``real_radii``: :func:`knn_sq_radii` of ``real`` and ``k``, when already known.
     """
     real, fake = _as_pair(real, fake, ("real", "fake"))
-    r_real = _knn_sq_radii(real, k)
+    r_real = knn_sq_radii(real, k) if real_radii is None else real_radii
     hits = 0
     covered = np.zeros(real.shape[0], dtype=bool)
     for rows, d2 in _sq_dist_blocks(real, fake):

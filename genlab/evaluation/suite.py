@@ -74,6 +74,8 @@ def evaluate(
         "seed": seed,
         **values,
     }
+    if "model_test_images" in ctx.__dict__:  # what the reconstruction metrics ran on
+        result["model_test_images"] = len(ctx.model_test_images)
     if evaluator is None and not notes:
         notes.append(
             f"no evaluator for dataset {data.name!r}, so the sample metrics are n/a; train one "

@@ -193,12 +193,12 @@ def small_blocks(monkeypatch):
 def test_knn_radii_match_brute_force(small_blocks):
     x = np.random.default_rng(12).standard_normal((200, 5))
     for k in (1, 3, 20):  # 20 takes the np.partition path
-        np.testing.assert_allclose(stats._knn_sq_radii(x, k), _brute_knn_sq_radii(x, k), rtol=1e-4)
+        np.testing.assert_allclose(stats.knn_sq_radii(x, k), _brute_knn_sq_radii(x, k), rtol=1e-4)
 
 
 def test_knn_radii_count_duplicates():
     x = np.array([[0.0], [0.0], [0.0], [5.0]])
-    np.testing.assert_array_equal(stats._knn_sq_radii(x, 2), [0.0, 0.0, 0.0, 25.0])
+    np.testing.assert_array_equal(stats.knn_sq_radii(x, 2), [0.0, 0.0, 0.0, 25.0])
 
 
 def test_precision_recall_match_brute_force(small_blocks):

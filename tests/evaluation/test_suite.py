@@ -176,3 +176,29 @@ def test_linear_probe_separates_informative_codes_from_noise(small, held_out):
     assert _evaluate(noise, spec, small)["linear_probe"] < 0.25  # about chance (0.1)
     sampler = _evaluate(fakes.FakeModel(held_out), fakes.spec(SAMPLE), small)
     assert sampler["linear_probe"] is None  # no encoder
+
+
+def test_model_metrics_take_the_first_n_test_images(small):
+    """Reconstruction metrics run on as many test images as there are samples: a quick
+    evaluation (small n) is quick throughout, and metrics.json says how many."""
+    unit = (0.0, 1.0)
+    model, spec = fakes.FakeModel(output_range=unit), fakes.spec(RECONSTRUCT, output_range=unit)
+    result = evaluate(model, spec, fakes.data(small), n=300, reference=False)
+    assert result["model_test_images"] == 300 and result["test_images"] == len(small.test_images)
+    whole = evaluate(model, spec, fakes.data(small), n=len(small.test_images), reference=False)
+    assert whole["model_test_images"] == len(small.test_images)
+
+
+def test_real_balls_are_cached_and_give_the_same_precision_recall(
+    small, held_out, evaluator, cache_dir
+):
+    from genlab.evaluation import metrics, stats
+    from genlab.evaluation.suite import EvalContext
+
+    ctx = EvalContext(fakes.FakeModel(held_out), fakes.spec(SAMPLE), small, evaluator, n=N)
+    expected = stats.precision_recall(ctx.test_features, ctx.sample_features, metrics.PR_K)
+    assert (metrics.precision(ctx)["precision"], metrics.recall(ctx)["recall"]) == expected
+    [stored] = cache_dir.glob(f"features/radii{metrics.PR_K}-*.npy")
+    again = EvalContext(fakes.FakeModel(held_out), fakes.spec(SAMPLE), small, evaluator, n=N)
+    np.testing.assert_array_equal(np.load(stored), again.real_radii(metrics.PR_K))
+    assert (metrics.precision(again)["precision"], metrics.recall(again)["recall"]) == expected
