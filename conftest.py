@@ -5,8 +5,9 @@ one worker, so module fixtures are made once). Files are handed out longest firs
 per-file seconds of the last measured run (``benchmarks/results/suite-durations.txt``), so no
 worker starts a long file when the others are about to finish; files not listed there go last.
 With several workers, each TensorFlow runs one thread per pool (``TF_NUM_INTRAOP_THREADS`` and
-``TF_NUM_INTEROP_THREADS``, unless already set): the tests' models are tiny, so two workers
-with two spinning threads each only fight over the cores (measured: 10% slower even alone).
+``TF_NUM_INTEROP_THREADS``, unless already set), and so do OpenMP and BLAS: the tests' models
+are tiny, so two workers with two spinning threads each only fight over the cores (measured:
+10% slower even alone).
 
 The bundled plugins' contract tests (``plugins/*/tests/test_contract.py``) are for a plugin
 checked on its own (``cd plugins/genlab-wgan-gp && python -m pytest``). Where the plugin is
@@ -20,13 +21,23 @@ import os
 import re
 from pathlib import Path
 
+#: Thread pools that get one thread per worker when the suite runs on every core: TensorFlow's,
+#: and OpenMP/BLAS (scikit-learn's t-SNE spins two OpenMP threads per worker otherwise: 240
+#: points took 12-28 s beside another worker, 5 s with one thread).
+ONE_THREAD = (
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
 DURATIONS = Path(__file__).parent / "benchmarks" / "results" / "suite-durations.txt"
 
 
 def pytest_configure(config):
     workers = getattr(config.option, "numprocesses", None)
     if workers and not os.environ.get("PYTEST_XDIST_WORKER"):
-        for name in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS"):
+        for name in ONE_THREAD:
             os.environ.setdefault(name, "1")
 
 
