@@ -253,16 +253,19 @@ def outcome_line(request: Request, made: Made) -> str:
 
 
 def running_line(jobs: list[Job], progress=None) -> str:
-    """``running: vae seed 0 epoch 2/5 812 img/s on HOST; …`` from what each run's history and
-    worker record say so far: ``progress(job) -> (rows, record)``, or the run directory here."""
+    """``running: vae seed 0 epoch 2/5 812 img/s on HOST; …`` from what each run's history,
+    quality curve and worker record say so far: ``progress(job) -> (rows, record, points)``,
+    or the run directory here. Before its first epoch ends, a run shows the images seen at its
+    last curve point (``dcgan seed 0 epoch 1/3 16,384 images``)."""
     from genlab.execution.executors import worker_record
 
     parts = []
     for job in jobs:
         if progress is not None:
-            rows, record = progress(job)
+            rows, record, points = progress(job)
         else:
-            rows = RunDir(job.config.out).read_history()
+            run = RunDir(job.config.out)
+            rows, points = run.read_history(), run.read_curve()
             record = worker_record(Path(job.config.out))
         where = record.get("host", "")
         where += f" node {record['node']}" if record.get("node") else ""
@@ -272,6 +275,9 @@ def running_line(jobs: list[Job], progress=None) -> str:
             text += f" epoch {rows[-1].get('epoch')}{epochs}"
             speed = rows[-1].get("images_per_s")
             text += f" {speed:.0f} img/s" if speed else ""
+        elif points:
+            epochs = f"/{job.config.epochs}" if job.config.epochs else ""
+            text += f" epoch 1{epochs} {points[-1]['images']:,} images"
         else:
             text += " starting"
         parts.append(text + (f" on {where}" if where else ""))

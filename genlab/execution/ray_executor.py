@@ -497,15 +497,18 @@ class RayTasks:
     def running(self) -> list[Job]:
         return list(self._refs.values())
 
-    def progress(self, job: Job) -> tuple[list[dict], dict]:
-        """The run's history so far and its worker record, as storage holds them."""
+    def progress(self, job: Job) -> tuple[list[dict], dict, list[dict]]:
+        """The run's history and curve so far and its worker record, as storage holds them."""
         key = self.key(job.config.out)
-        rows, record = [], {}
+        rows, record, points = [], {}, []
         with contextlib.suppress(Exception):
-            text = (self.storage.get(f"{key}/history.jsonl") or b"").decode()
-            rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            rows, points = (self._lines(f"{key}/{name}") for name in ("history", "curve"))
             record = json.loads(self.storage.get(worker_key(key)) or b"{}")
-        return rows, record
+        return rows, record, points
+
+    def _lines(self, key: str) -> list[dict]:
+        text = (self.storage.get(f"{key}.jsonl") or b"").decode()
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def close(self) -> None:
         for ref in self._refs:

@@ -20,8 +20,8 @@ from genlab.execution.pipeline import Request, make_runs
 from genlab.run_dir import RunDir
 from tests.executor_runs import MACHINE_KEYS, long_job
 
-#: Tiny runs: 512 real images, one epoch, 500 samples per evaluation.
-SMALL = dict(dataset="fashion", epochs=1, limit=512, batch_size=64, eval_samples=500, grids=False)
+#: Tiny runs: 512 real images, one epoch, 200 samples per evaluation.
+SMALL = dict(dataset="fashion", epochs=1, limit=512, batch_size=64, eval_samples=200, grids=False)
 
 
 def _requests(root: Path) -> list[Request]:
@@ -29,7 +29,7 @@ def _requests(root: Path) -> list[Request]:
         Request(
             f"{m}-s{s}",
             RunConfig(m, seed=s, out=str(root / f"{m}-s{s}"), **SMALL),
-            validation_n=500,
+            validation_n=200,
         )  # fmt: skip
         for m, s in (("stacked_ae", 0), ("vae", 1))
     ]
