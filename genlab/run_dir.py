@@ -193,13 +193,7 @@ class RunDir:
     def _read_rows(self, name: str) -> list[dict]:
         """The rows of a JSON-lines file; a torn last line (a crash mid-write) is skipped."""
         path = self.path / name
-        if not path.exists():
-            return []
-        rows = []
-        for line in path.read_text().splitlines():
-            with contextlib.suppress(json.JSONDecodeError):
-                rows.append(json.loads(line))
-        return rows
+        return json_lines(path.read_text()) if path.exists() else []
 
     def _write_rows(self, name: str, rows: list[dict]) -> None:
         text = "".join(json.dumps(r, sort_keys=True, default=_jsonable) + "\n" for r in rows)
@@ -315,3 +309,12 @@ def open_run(path: str | Path, *, require_complete: bool = True) -> RunDir:
             f"finish it with 'genlab run ... --out {run.path} --resume'"
         )
     return run
+
+
+def json_lines(text: str) -> list[dict]:
+    """The rows of JSON-lines ``text``; a torn line (a crash mid-write) is skipped."""
+    rows = []
+    for line in text.splitlines():
+        with contextlib.suppress(json.JSONDecodeError):
+            rows.append(json.loads(line))
+    return rows

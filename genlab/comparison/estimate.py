@@ -60,8 +60,8 @@ def estimate(plan, train_images: int, slots: int = 1) -> str:
             "time estimate: none yet (no run of "
             f"{', '.join(unknown)} has finished on this machine to measure its speed)"
         )
-    total = _minutes(total_train + total_eval)
-    text = f"time estimate: {'' if total.startswith('under') else 'about '}{total}"
+    total = total_train + total_eval
+    text = f"time estimate: {'' if total < 60 else 'about '}{_minutes(total)}"
     text += f" (training {_minutes(total_train)}"
     text += f", evaluation {_minutes(total_eval)})" if total_eval else ")"
     text += " from speeds measured on this machine"

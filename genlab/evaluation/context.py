@@ -141,38 +141,36 @@ class EvalContext:
         The same for every model trained on the same images, so it is cached on disk.
         """
         from genlab.evaluation import stats
-        from genlab.evaluation.cache import cached_array, content_hash
+        from genlab.evaluation.cache import cached_array
 
-        key = "-".join(
-            (
-                "nearest",
-                self._require_evaluator().info.sha256[:12],
-                content_hash(self.splits.test_images)[:12],
-                content_hash(self.memorization_images)[:12],
-            )
-        )
+        key = self._cache_key("nearest", self.splits.test_images, self.memorization_images)
 
         def compute():
             return stats.nearest_distances(self.test_features, self.train_features)
 
         return cached_array(key, compute)
 
+    def _cache_key(self, name: str, *arrays) -> str:
+        """``name-<evaluator>-<hash of each array>``: the disk cache's key of something computed
+        from these real images' features."""
+        from genlab.evaluation.cache import content_hash
+
+        digests = (content_hash(a)[:12] for a in arrays)
+        return "-".join((name, self._require_evaluator().info.sha256[:12], *digests))
+
     def real_radii(self, k: int) -> np.ndarray:
         """Squared distance from each test feature to its ``k``-th nearest other test feature:
         the real k-NN balls of precision/recall and density/coverage. The same for every model
         evaluated against this test split, so it is cached on disk."""
         from genlab.evaluation import stats
-        from genlab.evaluation.cache import cached_array, content_hash
+        from genlab.evaluation.cache import cached_array
 
-        key = "-".join(
-            (
-                f"radii{k}",
-                self._require_evaluator().info.sha256[:12],
-                content_hash(self.splits.test_images)[:12],
-            )
-        )
-        return self.shared(key, lambda: cached_array(key, lambda: stats.knn_sq_radii(
-            self.test_features, k)))  # fmt: skip
+        key = self._cache_key(f"radii{k}", self.splits.test_images)
+
+        def compute():
+            return stats.knn_sq_radii(self.test_features, k)
+
+        return self.shared(key, lambda: cached_array(key, compute))
 
     # -- the test split through the model ------------------------------------------------------
     @cached_property

@@ -43,6 +43,7 @@ def curve_scorer(model, spec, evaluator, reference_images, n: int, seed: int, fi
     from genlab.data.pipeline import unscale
     from genlab.evaluation import stats
     from genlab.evaluation.cache import real_features
+    from genlab.evaluation.metrics import PR_K
 
     n = min(n, len(reference_images))
     cache = {}
@@ -51,14 +52,14 @@ def curve_scorer(model, spec, evaluator, reference_images, n: int, seed: int, fi
         started = time.perf_counter()
         if "real" not in cache:  # on first use: a run shorter than the first point needs none
             cache["real"] = real_features(evaluator, reference_images[:n])[0]
-            cache["radii"] = stats.knn_sq_radii(cache["real"], 3)  # the real k-NN balls
+            cache["radii"] = stats.knn_sq_radii(cache["real"], PR_K)  # the real k-NN balls
         real = cache["real"]
         if finalize_images is not None:  # None: a finished model, its prior already fitted
             model.finalize(finalize_images)
         samples = unscale(model.sample(n, seed=seed), spec.output_range)
         fake = evaluator.predict(samples)[0]
         kid, _ = stats.kid(real, fake, subset_size=min(1000, n), subsets=20, seed=seed)
-        precision, recall = stats.precision_recall(real, fake, 3, cache["radii"])
+        precision, recall = stats.precision_recall(real, fake, PR_K, cache["radii"])
         return {
             "fid": round(stats.fid(real, fake), 4),
             "kid": round(kid, 6),

@@ -270,13 +270,12 @@ def running_line(jobs: list[Job], progress=None) -> str:
         where = record.get("host", "")
         where += f" node {record['node']}" if record.get("node") else ""
         text = job.key
+        epochs = f"/{job.config.epochs}" if job.config.epochs else ""
         if rows:
-            epochs = f"/{job.config.epochs}" if job.config.epochs else ""
             text += f" epoch {rows[-1].get('epoch')}{epochs}"
             speed = rows[-1].get("images_per_s")
             text += f" {speed:.0f} img/s" if speed else ""
         elif points:
-            epochs = f"/{job.config.epochs}" if job.config.epochs else ""
             text += f" epoch 1{epochs} {points[-1]['images']:,} images"
         else:
             text += " starting"

@@ -507,8 +507,9 @@ class RayTasks:
         return rows, record, points
 
     def _lines(self, key: str) -> list[dict]:
-        text = (self.storage.get(f"{key}.jsonl") or b"").decode()
-        return [json.loads(line) for line in text.splitlines() if line.strip()]
+        from genlab.run_dir import json_lines
+
+        return json_lines((self.storage.get(f"{key}.jsonl") or b"").decode())
 
     def close(self) -> None:
         for ref in self._refs:
