@@ -1,15 +1,16 @@
 """The base class every genlab model derives from.
 
 A model holds only its algorithm: networks are built by plain builder functions, losses are
-tracked by :class:`keras.metrics.Mean` trackers, and ``train_step`` performs one update. Where and
-how it trains (device, strategy, precision, callbacks, checkpoints) is the engine's business.
+tracked by :class:`keras.metrics.Mean` trackers, and ``train_step`` performs one update through
+:meth:`GenerativeModel.minimize`, in ``keras.ops`` and ``keras.random`` only, so the same model
+trains on TensorFlow, JAX and PyTorch. Where and how it trains (backend, device, strategy,
+precision, callbacks, checkpoints) is the engine's business.
 """
 
 from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 
 class GenerativeModel(keras.Model):
@@ -115,10 +116,13 @@ class GenerativeModel(keras.Model):
 
     @staticmethod
     def predict_batches(fn, inputs: np.ndarray, batch_size: int = 500, progress=None) -> np.ndarray:
+        from genlab.backends import compiled_forward
+
+        forward = compiled_forward(fn)
         outputs = []
         for i in range(0, len(inputs), batch_size):
-            batch = tf.constant(inputs[i : i + batch_size])
-            outputs.append(np.asarray(fn(batch, training=False), "float32"))
+            batch = keras.ops.convert_to_tensor(inputs[i : i + batch_size])
+            outputs.append(np.asarray(forward(batch), "float32"))
             if progress is not None:
                 progress(min(i + batch_size, len(inputs)), len(inputs))
         return np.concatenate(outputs) if outputs else np.zeros((0,), "float32")
@@ -154,12 +158,46 @@ class GenerativeModel(keras.Model):
         raise NotImplementedError(f"{type(self).__name__} has no log_likelihood_iw()")
 
     # -- helpers for train_step ------------------------------------------------------------
-    def apply_loss(self, tape, loss, network, optimizer) -> None:
-        """Gradient step of ``network`` on ``loss``: replica- and loss-scale-aware.
+    def minimize(self, loss_fn, targets: dict) -> dict:
+        """One gradient step, on whichever Keras backend runs: the seam between a model's
+        algorithm and the backend.
 
+        ``loss_fn()`` runs the forward pass once and returns named losses (``keras.ops``
+        scalars, plus anything else worth logging); ``targets`` maps loss names to the
+        ``(network, optimizer)`` that loss trains::
+
+            losses = self.minimize(
+                lambda: self.gan_losses(real),
+                {"g_loss": (self.generator, self.g_optimizer),
+                 "d_loss": (self.discriminator, self.d_optimizer)},
+            )
+
+        Every gradient is taken from that one forward pass, then the optimizers apply them in
+        the order of ``targets``. Returns everything ``loss_fn`` returned. Draw randomness
+        inside or outside ``loss_fn`` from a :class:`keras.random.SeedGenerator` the model owns.
+        """
+        from genlab.gradients import minimize
+
+        return minimize(loss_fn, targets)
+
+    @staticmethod
+    def input_gradient(fn, x):
+        """Gradient of ``sum(fn(x))`` with respect to the input ``x`` (for penalties on it,
+        such as WGAN-GP's); use it inside ``loss_fn``, where it stays differentiable."""
+        from genlab.gradients import input_gradient
+
+        return input_gradient(fn, x)
+
+    def apply_loss(self, tape, loss, network, optimizer) -> None:
+        """Gradient step of ``network`` on ``loss`` recorded by a ``tf.GradientTape``.
+
+        TensorFlow only: kept for third-party models written before :meth:`minimize`. Such a
+        model trains on the TensorFlow backend alone; :meth:`minimize` trains on every backend.
         The 1/replicas and loss-scale factors go in through ``output_gradients``: the tape has
         closed, so it would not see ``loss`` being multiplied (and return no gradients).
         """
+        import tensorflow as tf
+
         replicas = tf.distribute.get_strategy().num_replicas_in_sync
         scale = optimizer.scale_loss(tf.ones_like(loss) / replicas)
         variables = network.trainable_variables

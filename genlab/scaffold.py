@@ -138,8 +138,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from genlab import GenerativeModel
 
@@ -187,11 +186,14 @@ class ${camel}(GenerativeModel):
         return self.decoder(z, training=training)
 
     def train_step(self, data):
+        # keras.ops only, no TensorFlow: the model trains on every Keras backend.
         x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.square(self.reconstruct(x, training=True) - x))
-        self.apply_loss(tape, loss, self, self.adam)
-        return self.log(loss=loss)
+
+        def losses():
+            return {"loss": ops.mean(ops.square(self.reconstruct(x, training=True) - x))}
+
+        # minimize: one forward pass, each named loss steps its (network, optimizer)
+        return self.log(**self.minimize(losses, {"loss": (self, self.adam)}))
 
     def finalize(self, images):
         codes = self.predict_batches(self.encode, images)

@@ -21,7 +21,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers, ops
 
 from genlab import GenerativeModel
@@ -126,17 +125,21 @@ class Diffusion(GenerativeModel):
 
     def train_step(self, data):
         images = data[0] if isinstance(data, tuple) else data
-        n = tf.shape(images)[0]
-        noises = keras.random.normal(tf.shape(images), seed=self.seed_generator)
+        n = ops.shape(images)[0]
+        noises = keras.random.normal(ops.shape(images), seed=self.seed_generator)
         times = keras.random.uniform((n, 1, 1, 1), 0.0, 1.0, seed=self.seed_generator)
         noise_rates, signal_rates = self.schedule(times)
         noisy = signal_rates * images + noise_rates * noises
-        with tf.GradientTape() as tape:
+
+        def losses():
             predicted, clean = self.denoise(noisy, noise_rates, signal_rates, training=True)
-            noise_loss = ops.mean(ops.square(noises - predicted))
-        self.apply_loss(tape, noise_loss, self.network, self.adamw)
-        image_loss = ops.mean(ops.abs(images - clean))
-        return self.log(noise_loss=noise_loss, image_loss=image_loss)
+            return {
+                "noise_loss": ops.mean(ops.square(noises - predicted)),
+                "image_loss": ops.mean(ops.abs(images - clean)),
+            }
+
+        values = self.minimize(losses, {"noise_loss": (self.network, self.adamw)})
+        return self.log(**values)
 
     def ddim(self, noise, steps):
         """Images from initial ``noise`` in ``steps`` deterministic DDIM steps (eta = 0).
@@ -163,14 +166,17 @@ class Diffusion(GenerativeModel):
         return self._sampler(self.sampling_steps)(noise)
 
     def _sampler(self, steps):
-        """:meth:`ddim` as one TensorFlow graph per step count (a graph runs a small U-Net faster
-        than eager calls on a CPU). Any batch size runs the same graph, so a sample does not
-        depend on which batch sizes were drawn before it."""
+        """:meth:`ddim` compiled once per step count (a graph runs a small U-Net faster than
+        eager calls). Any batch size runs the same graph, so a sample does not depend on which
+        batch sizes were drawn before it."""
+        from genlab.backends import compiled_function
+
         graphs = self.__dict__.setdefault("_ddim_graphs", {})
         if steps not in graphs:
-            spec = tf.TensorSpec((None, *self.image_shape), tf.float32)
-            graphs[steps] = tf.function(
-                lambda noise: self.ddim(noise, steps), input_signature=[spec]
+            graphs[steps] = compiled_function(
+                lambda noise: self.ddim(noise, steps),
+                (None, *self.image_shape),
+                self.network.variables,
             )
         return graphs[steps]
 

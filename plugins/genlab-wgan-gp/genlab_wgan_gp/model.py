@@ -18,8 +18,7 @@ the lines between real and generated images. Three details decide whether this w
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
-from keras import layers
+from keras import layers, ops
 
 from genlab import GenerativeModel
 
@@ -64,14 +63,11 @@ def interpolate(real, fake, weights):
 
 def gradient_penalty(critic, points):
     """Mean of ``(||grad critic(x)||_2 - 1)^2`` over ``points``, one norm per example."""
-    with tf.GradientTape() as tape:
-        tape.watch(points)
-        scores = critic(points, training=True)
-    grads = tape.gradient(scores, points)
+    grads = GenerativeModel.input_gradient(lambda x: critic(x, training=True), points)
     axes = list(range(1, len(points.shape)))
     # the epsilon keeps the gradient of the norm finite where the critic is flat
-    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=axes) + 1e-12)
-    return tf.reduce_mean(tf.square(norms - 1.0))
+    norms = ops.sqrt(ops.sum(ops.square(grads), axis=axes) + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
 
 
 class WGANGP(GenerativeModel):
@@ -105,24 +101,27 @@ class WGANGP(GenerativeModel):
         return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
     def _critic_step(self, real):
-        n = tf.shape(real)[0]
+        n = ops.shape(real)[0]
         fake = self.generator(self._noise(n), training=True)
         weights = interpolation_weights(n, len(real.shape), seed=self.seed_generator)
         points = interpolate(real, fake, weights)
-        with tf.GradientTape() as tape:
-            real_score = tf.reduce_mean(self.critic(real, training=True))
-            fake_score = tf.reduce_mean(self.critic(fake, training=True))
+
+        def losses():
+            real_score = ops.mean(self.critic(real, training=True))
+            fake_score = ops.mean(self.critic(fake, training=True))
             gp = gradient_penalty(self.critic, points)
             loss = fake_score - real_score + self.gp_weight * gp
-        self.apply_loss(tape, loss, self.critic, self.c_optimizer)
-        return loss, gp, real_score - fake_score
+            return {"loss": loss, "gp": gp, "w_distance": real_score - fake_score}
+
+        values = self.minimize(losses, {"loss": (self.critic, self.c_optimizer)})
+        return values["loss"], values["gp"], values["w_distance"]
 
     def _generator_step(self, n):
-        with tf.GradientTape() as tape:
+        def losses():
             fake = self.generator(self._noise(n), training=True)
-            loss = -tf.reduce_mean(self.critic(fake, training=True))
-        self.apply_loss(tape, loss, self.generator, self.g_optimizer)
-        return loss
+            return {"loss": -ops.mean(self.critic(fake, training=True))}
+
+        return self.minimize(losses, {"loss": (self.generator, self.g_optimizer)})["loss"]
 
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple) else data
@@ -131,9 +130,9 @@ class WGANGP(GenerativeModel):
                 f"wgan_gp: a batch of {real.shape[0]} cannot feed n_critic={self.n_critic} critic "
                 "steps; use a batch size of n_critic x the critic minibatch"
             )
-        m = tf.shape(real)[0] // self.n_critic
+        m = ops.shape(real)[0] // self.n_critic
         steps = [self._critic_step(real[i * m : (i + 1) * m]) for i in range(self.n_critic)]
-        d_loss, gp, w_distance = (tf.reduce_mean(tf.stack(v)) for v in zip(*steps, strict=True))
+        d_loss, gp, w_distance = (ops.mean(ops.stack(v)) for v in zip(*steps, strict=True))
         g_loss = self._generator_step(m)
         return self.log(d_loss=d_loss, g_loss=g_loss, gp=gp, w_distance=w_distance)
 

@@ -9,13 +9,13 @@ against the updated discriminator on fresh noise.
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from genlab import GenerativeModel
 
 
 def _bce(labels, logits):
-    return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits))
+    return ops.mean(ops.binary_crossentropy(labels, logits, from_logits=True))
 
 
 class AdversarialModel(GenerativeModel):
@@ -49,32 +49,32 @@ class AdversarialModel(GenerativeModel):
 
     def _d_loss(self, real_logits, fake_logits):
         smooth = float(getattr(self.config, "label_smoothing", 0.0))
-        real_loss = _bce(tf.fill(tf.shape(real_logits), 1.0 - smooth), real_logits)
-        return real_loss + _bce(tf.zeros_like(fake_logits), fake_logits)
+        real_loss = _bce(ops.full(ops.shape(real_logits), 1.0 - smooth), real_logits)
+        return real_loss + _bce(ops.zeros_like(fake_logits), fake_logits)
+
+    def _gan_losses(self, real, n, d=True, g=True) -> dict:
+        """One forward pass: the discriminator's loss on real and fake, the generator's on fake."""
+        fake = self.generator(self._noise(n), training=True)
+        out = {}
+        if d:
+            real_logits = self.discriminator(real, training=True)
+            out["d_real_acc"] = ops.mean(ops.cast(real_logits > 0, "float32"))
+        fake_logits = self.discriminator(fake, training=True)
+        if d:
+            out["d_loss"] = self._d_loss(real_logits, fake_logits)
+        if g:
+            out["g_loss"] = _bce(ops.ones_like(fake_logits), fake_logits)
+        return out
 
     def train_step(self, data):
         real = data[0] if isinstance(data, tuple) else data
-        n = tf.shape(real)[0]
+        n = ops.shape(real)[0]
+        d_target = {"d_loss": (self.discriminator, self.d_optimizer)}
+        g_target = {"g_loss": (self.generator, self.g_optimizer)}
         if self.alternating:
-            with tf.GradientTape() as d_tape:
-                fake = self.generator(self._noise(n), training=True)
-                real_logits = self.discriminator(real, training=True)
-                d_loss = self._d_loss(real_logits, self.discriminator(fake, training=True))
-            self.apply_loss(d_tape, d_loss, self.discriminator, self.d_optimizer)
-            with tf.GradientTape() as g_tape:
-                fake_logits = self.discriminator(
-                    self.generator(self._noise(n), training=True), training=True
-                )
-                g_loss = _bce(tf.ones_like(fake_logits), fake_logits)
-            self.apply_loss(g_tape, g_loss, self.generator, self.g_optimizer)
+            d = self.minimize(lambda: self._gan_losses(real, n, g=False), d_target)
+            g = self.minimize(lambda: self._gan_losses(real, n, d=False), g_target)
+            losses = {**d, **g}
         else:
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
-                fake = self.generator(self._noise(n), training=True)
-                real_logits = self.discriminator(real, training=True)
-                fake_logits = self.discriminator(fake, training=True)
-                d_loss = self._d_loss(real_logits, fake_logits)
-                g_loss = _bce(tf.ones_like(fake_logits), fake_logits)
-            self.apply_loss(g_tape, g_loss, self.generator, self.g_optimizer)
-            self.apply_loss(d_tape, d_loss, self.discriminator, self.d_optimizer)
-        real_acc = tf.reduce_mean(tf.cast(real_logits > 0, tf.float32))
-        return self.log(d_loss=d_loss, g_loss=g_loss, d_real_acc=real_acc)
+            losses = self.minimize(lambda: self._gan_losses(real, n), {**g_target, **d_target})
+        return self.log(**losses)

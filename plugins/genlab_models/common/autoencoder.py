@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from genlab import GenerativeModel
@@ -82,9 +81,9 @@ class AutoencoderModel(GenerativeModel):
 
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            values = self.losses(x, training=True)
-        self.apply_loss(tape, values["loss"], self, self.ae_optimizer)
+        values = self.minimize(
+            lambda: self.losses(x, training=True), {"loss": (self, self.ae_optimizer)}
+        )
         return self.log(**values)
 
     def validation_losses(self, x):

@@ -16,7 +16,6 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import ops
 
 from genlab import GenerativeModel
@@ -73,9 +72,9 @@ class VAE(GenerativeModel):
 
     def train_step(self, data):
         x = data[0] if isinstance(data, tuple) else data
-        with tf.GradientTape() as tape:
-            values = self.losses(x, training=True)
-        self.apply_loss(tape, values["loss"], self, self.vae_optimizer)
+        values = self.minimize(
+            lambda: self.losses(x, training=True), {"loss": (self, self.vae_optimizer)}
+        )
         return self.log(**values)
 
     def validation_losses(self, x):
@@ -103,7 +102,7 @@ class VAE(GenerativeModel):
         rng = np.random.default_rng(seed)
         recon, kl = [], []
         for start in range(0, len(x), batch_size):
-            batch = tf.constant(x[start : start + batch_size])
+            batch = ops.convert_to_tensor(x[start : start + batch_size])
             mean, log_var = self.encoder(batch, training=False)
             eps = rng.standard_normal(tuple(mean.shape)).astype("float32")
             z = mean + ops.exp(0.5 * log_var) * eps
@@ -128,7 +127,7 @@ class VAE(GenerativeModel):
         chunk = max(1, max_decodes // k)
         out = []
         for start in range(0, len(x), chunk):
-            batch = tf.constant(x[start : start + chunk])
+            batch = ops.convert_to_tensor(x[start : start + chunk])
             n = int(batch.shape[0])
             mean, log_var = (np.asarray(t, "float32") for t in self.encoder(batch, training=False))
             eps = rng.standard_normal((k, n, self.latent_dim)).astype("float32")
