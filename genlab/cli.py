@@ -2,13 +2,17 @@
 
 The commands live in :mod:`genlab.commands` (one module each) and print through
 :mod:`genlab.report.console`. Errors a user can fix are printed as one ``error:`` line with a
-non-zero exit code; a traceback only with ``--debug`` (or ``GENLAB_DEBUG=1``). Heavy imports
-happen inside the commands, so ``genlab --help``, ``genlab list`` and ``genlab plugins`` stay fast.
+non-zero exit code; so is a missing package (no TensorFlow, no Optuna for ``tune``: exit 2, with
+the install command, see :mod:`genlab.dependencies`). Anything else is a bug: one "unexpected"
+line asking for a report. A traceback only with ``--debug`` (or ``GENLAB_DEBUG=1``), accepted
+before the command and after it. Heavy imports happen inside the commands, so ``genlab --help``,
+``genlab list`` and ``genlab plugins`` stay fast.
 Nothing imports this module: it is the console script's entry point (and ``python -m genlab``'s).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 
@@ -21,6 +25,8 @@ from genlab.report.console import error, warn
 from genlab.version import __version__
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+DEBUG_HELP = "Show full tracebacks on errors."
 
 app = typer.Typer(
     help="Train and compare generative image models (autoencoders, VAEs, GANs).",
@@ -43,7 +49,7 @@ def _main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
     ),
-    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on errors."),
+    debug: bool = typer.Option(False, "--debug", help=DEBUG_HELP),
 ):
     """genlab: one engine, one metric suite, many generative models."""
     if ctx.invoked_subcommand not in ("list", "plugins"):  # those two show the details
@@ -62,6 +68,38 @@ def _warn_about_plugins() -> None:
     if errors:
         more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
         warn(f"{errors[0]}{more}; see 'genlab plugins --check'")
+
+
+def command():
+    """The click command of :data:`app` (with the commands plugins added), every subcommand
+    also taking ``--debug``: the hint "rerun with --debug" works wherever the user puts it."""
+    group = typer.main.get_command(app)
+    (debug,) = (p for p in group.params if p.name == "debug")
+    _accept_debug(group, debug)
+    return group
+
+
+def _accept_debug(group, debug) -> None:
+    for sub in group.commands.values():
+        if hasattr(sub, "commands"):
+            _accept_debug(sub, debug)
+        elif not any("--debug" in p.opts for p in sub.params):
+            # main() reads it from sys.argv, before parsing: the command gets no argument
+            option = copy.copy(debug)
+            option.expose_value = False
+            sub.params.append(option)
+
+
+def _debug_requested(argv: list[str]) -> bool:
+    """``--debug`` anywhere before a ``--`` separator, or ``GENLAB_DEBUG`` set."""
+    args = argv[: argv.index("--")] if "--" in argv else argv
+    return "--debug" in args or os.environ.get("GENLAB_DEBUG", "") not in ("", "0")
+
+
+def _has_backend_option(group) -> bool:
+    """Whether this genlab's command line lets users choose the Keras backend."""
+    commands = [group, *group.commands.values()]
+    return any("--backend" in p.opts for c in commands for p in c.params)
 
 
 def _silence_native_logs() -> None:
@@ -84,15 +122,17 @@ def _silence_native_logs() -> None:
 
 def main() -> None:
     """Console-script entry point: one-line errors, proper exit codes."""
-    debug = "--debug" in sys.argv or os.environ.get("GENLAB_DEBUG", "") not in ("", "0")
+    debug = _debug_requested(sys.argv[1:])
     if not debug:
         _silence_native_logs()
+    group = None
     try:
         from genlab.plugins import get_plugin_manager
 
         for problem in get_plugin_manager().call_hook("register_commands", app=app):
             warn(problem)
-        typer.main.get_command(app).main(prog_name="genlab", standalone_mode=True)
+        group = command()
+        group.main(prog_name="genlab", standalone_mode=True)
     except GenlabError as exc:
         if debug:
             raise
@@ -105,6 +145,15 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
+        from genlab.dependencies import missing_from
+
+        backend_option = group is not None and _has_backend_option(group)
+        missing = missing_from(exc, backend_option=backend_option)
+        if missing is not None:  # an install to make, not a bug
+            from rich.markup import escape
+
+            error(escape(missing))
+            sys.exit(2)
         error(
             f"unexpected {type(exc).__name__}: {exc} (rerun with --debug for the traceback, "
             "and please report it)"

@@ -7,6 +7,8 @@ Every error genlab raises on purpose is a :class:`GenlabError`. The CLI prints i
 
 from __future__ import annotations
 
+import shlex
+
 
 class GenlabError(Exception):
     """Base class for errors meant to be shown to users as one line."""
@@ -50,3 +52,20 @@ class DivergenceError(GenlabError):
 
 class CheckpointError(GenlabError):
     """A checkpoint that cannot be read."""
+
+
+class MissingDependencyError(GenlabError):
+    """A package a command needs is not installed (an optional extra, or a Keras backend).
+
+    Expected, not a bug: the message names the package and the install command (see
+    :mod:`genlab.dependencies`)."""
+
+    exit_code = 2
+
+
+def command_hint(args: list[str]) -> str:
+    """A command line to put in a message, quoted as a whole so it can be copied:
+    ``'genlab run dcgan --out runs/x --resume'`` (in double quotes when an argument needs
+    single ones)."""
+    line = shlex.join(str(a) for a in args)
+    return f'"{line}"' if "'" in line else f"'{line}'"

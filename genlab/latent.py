@@ -91,18 +91,19 @@ def _pca(x: np.ndarray, k: int) -> np.ndarray:
 
 
 def check_method(method: str) -> None:
-    """A code-map method genlab knows, or one :class:`UsageError` naming the choices."""
+    """A code-map method genlab knows, or one :class:`UsageError` naming the choices; ``tsne``
+    only with scikit-learn installed."""
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
+    if method == "tsne" and not tsne_available():
+        from genlab.dependencies import require
+
+        require("sklearn", "t-SNE code maps (--method tsne)", instead="use --method pca")
 
 
 def embed_2d(codes: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:
     """``(xy, method used)``; ``auto`` is t-SNE when scikit-learn is installed, else PCA."""
     check_method(method)
-    if method == "tsne" and not tsne_available():
-        raise UsageError(
-            "t-SNE needs scikit-learn: pip install 'genlab[explore]' (or use --method pca)"
-        )
     if method == "pca" or (method == "auto" and not tsne_available()) or len(codes) < 5:
         return pca_2d(codes), "pca"
     return tsne_2d(codes, seed), "tsne"

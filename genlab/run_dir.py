@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genlab.errors import GenlabError, RunDirError
+from genlab.errors import GenlabError, RunDirError, command_hint
 
 STATES = ("running", "interrupted", "diverged", "failed", "complete", "pruned")
 #: States after which training a run again would change nothing (a pruned run was stopped on
@@ -300,13 +300,18 @@ def open_run(path: str | Path, *, require_complete: bool = True) -> RunDir:
     if not (run.path / "config.json").exists():
         raise RunDirError(
             f"{run.path} is not a genlab run directory (no config.json); "
-            "pass the --out directory of a 'genlab run'"
+            "pass the folder that 'genlab run MODEL --out DIR' wrote"
         )
     if require_complete and not run.is_complete:
         state = run.status.get("state")
+        try:
+            model = str(run.config.get("model") or "MODEL")
+        except (OSError, ValueError):
+            model = "MODEL"
+        resume = command_hint(["genlab", "run", model, "--out", run.path, "--resume"])
         raise RunDirError(
-            f"run {run.path} is not complete (state: {state}); "
-            f"finish it with 'genlab run ... --out {run.path} --resume'"
+            f"run {run.path} is not complete (state: {state}); finish it with {resume} "
+            "(and the options it was started with)"
         )
     return run
 

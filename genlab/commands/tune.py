@@ -139,9 +139,11 @@ def search_options(
     import dataclasses
 
     from genlab.config import RunOptions
+    from genlab.dependencies import require
     from genlab.errors import UsageError
     from genlab.search.study import SearchOptions
 
+    require("optuna")  # before anything trains
     shared = {f.name: getattr(plan, f.name) for f in dataclasses.fields(RunOptions)}
     if images is not None:
         if images < 1:

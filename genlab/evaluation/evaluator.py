@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genlab.errors import DataError
+from genlab.errors import DataError, command_hint
 from genlab.evaluation.cache import cache_root, content_hash
 
 #: Bumped whenever the architecture or the training recipe changes; part of every evaluator id.
@@ -208,17 +208,19 @@ def load_evaluator(json_path: Path) -> Evaluator:
     if not weights_path.exists():
         raise DataError(f"evaluator weights {weights_path} are missing; reinstall genlab")
     digest = sha256_file(weights_path)
+    if json_path.parent.resolve() == WEIGHTS_DIR.resolve():
+        fix = "reinstall genlab"  # a shipped evaluator: retraining writes to the cache only
+    else:
+        fix = f"retrain it with {train_hint(info.dataset, force=True)}"
     if digest != info.sha256:
         raise DataError(
             f"evaluator weights {weights_path} have sha256 {digest[:12]}, expected "
-            f"{info.sha256[:12]}; the file is corrupt or was replaced. Retrain it with "
-            f"'genlab evaluator train --dataset {info.dataset}'"
+            f"{info.sha256[:12]}; the file is corrupt or was replaced. Fix: {fix}"
         )
     if info.version != ARCH_VERSION:
         raise DataError(
             f"evaluator {info.id} was built for architecture version {info.version}, this "
-            f"genlab uses {ARCH_VERSION}; retrain it with 'genlab evaluator train --dataset "
-            f"{info.dataset}'"
+            f"genlab uses {ARCH_VERSION}. Fix: {fix}"
         )
     with np.load(weights_path, allow_pickle=False) as npz:
         weights = [npz[key] for key in sorted(npz.files)]
@@ -235,6 +237,12 @@ def cached_evaluator_dir(dataset: str, splits) -> Path:
     """``<cache>/evaluators/<dataset>-<hash of the training data>``."""
     digest = content_hash(splits.train_images, splits.train_labels, splits.test_images)
     return cache_root() / "evaluators" / f"{slug(dataset)}-{digest[:12]}"
+
+
+def train_hint(dataset: str, force: bool = False) -> str:
+    """The quoted command that trains (``force``: retrains) the evaluator of ``dataset``."""
+    args = ["genlab", "evaluator", "train", "--dataset", dataset]
+    return command_hint([*args, "--force"] if force else args)
 
 
 def shipped_evaluators() -> dict[str, Path]:

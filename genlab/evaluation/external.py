@@ -255,7 +255,7 @@ def evaluate_samples(
     """
     from genlab.errors import DataError
     from genlab.evaluation.context import compute_metrics, metric_specs
-    from genlab.evaluation.evaluator import find_evaluator
+    from genlab.evaluation.evaluator import find_evaluator, train_hint
     from genlab.evaluation.features import floor_specs, reference_floors
 
     started = time.perf_counter()
@@ -272,8 +272,7 @@ def evaluate_samples(
     if evaluator is None:
         raise UsageError(
             f"no evaluator for dataset {data.name!r}, so samples cannot be scored; train one "
-            f"with 'genlab evaluator train --dataset {data.name}'"
-            + (f" ({notes[0]})" if notes else "")
+            f"with {train_hint(data.name)}" + (f" ({notes[0]})" if notes else "")
         )
     specs = floor_specs(metric_specs())
     ctx = SamplesContext(images, data.splits, evaluator, seed)

@@ -48,7 +48,7 @@ def evaluate(
         progress: called with a short description before each step.
     """
     from genlab.errors import DataError
-    from genlab.evaluation.evaluator import find_evaluator
+    from genlab.evaluation.evaluator import find_evaluator, train_hint
 
     started = time.perf_counter()
     say = progress or (lambda _text: None)
@@ -79,7 +79,7 @@ def evaluate(
     if evaluator is None and not notes:
         notes.append(
             f"no evaluator for dataset {data.name!r}, so the sample metrics are n/a; train one "
-            f"with 'genlab evaluator train --dataset {data.name}'"
+            f"with {train_hint(data.name)}"
         )
     if reference and spec.can(SAMPLE):
         from genlab.evaluation.features import reference_floors

@@ -17,13 +17,14 @@ def fid_tracker(model, spec, data, n: int, seed: int, finalize_images):
     from genlab.data.pipeline import unscale
     from genlab.evaluation import stats
     from genlab.evaluation.cache import real_features
-    from genlab.evaluation.evaluator import find_evaluator
+    from genlab.evaluation.evaluator import find_evaluator, train_hint
 
     evaluator = find_evaluator(data.name, data.splits)
     if evaluator is None:
         raise ConfigError(
             f"--track-fid: no evaluator for dataset {data.name!r}; "
-            f"train one with `genlab evaluator train --dataset {data.name}` first"
+            f"train one with {train_hint(data.name)} "
+            "first"
         )
     test_features, _ = real_features(evaluator, data.splits.test_images)  # once per run
 

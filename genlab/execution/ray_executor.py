@@ -51,15 +51,12 @@ from genlab.execution.storage import (
 CONNECT_TIMEOUT = float(os.environ.get("GENLAB_RAY_CONNECT_TIMEOUT", "45"))
 #: Driver settings that are not sent to the workers (they describe one machine).
 LOCAL_SETTINGS = ("GENLAB_SCRATCH_DIR",)
-INSTALL_HINT = "pip install 'genlab[ray]' (the same version on every node)"
 
 
 def import_ray():
-    try:
-        import ray
-    except ImportError:
-        raise UsageError(f"--executor ray needs Ray: {INSTALL_HINT}") from None
-    return ray
+    from genlab.dependencies import require
+
+    return require("ray")
 
 
 # -- connecting -------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ def trial_limit(train_images: int, limit: int | None) -> int:
 def check_dataset(dataset: str, data_dir: str | None):
     """Load the full dataset once and make sure a validation FID can be computed on it."""
     from genlab.data.loading import load
-    from genlab.evaluation.evaluator import find_evaluator
+    from genlab.evaluation.evaluator import find_evaluator, train_hint
 
     data = load(dataset, data_dir)
     if holdout_size(len(data.splits.train_images)) < 100:
@@ -36,7 +36,8 @@ def check_dataset(dataset: str, data_dir: str | None):
     if find_evaluator(data.name, data.splits) is None:
         raise ConfigError(
             f"a search scores trials by FID, but dataset {data.name!r} has no evaluator; train "
-            f"one with 'genlab evaluator train --dataset {data.name}' first"
+            f"one with {train_hint(data.name)} "
+            "first"
         )
     return data
 

@@ -158,10 +158,9 @@ def _count(states) -> dict:
 
 # -- the study --------------------------------------------------------------------------------
 def _optuna():
-    try:
-        import optuna
-    except ImportError:
-        raise UsageError("hyperparameter search needs Optuna: pip install 'genlab[tune]'") from None
+    from genlab.dependencies import require
+
+    optuna = require("optuna")
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     return optuna
 

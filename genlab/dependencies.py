@@ -1,0 +1,137 @@
+"""Packages genlab can run without until a command needs them, and the one line that says how to
+get one.
+
+A missing package is not a bug: :func:`require` imports an optional one (Optuna, Ray,
+scikit-learn) or raises :class:`~genlab.errors.MissingDependencyError` naming it and its install
+command; :func:`missing_from` turns a ``ModuleNotFoundError`` that escaped a command (no
+TensorFlow, the usual case) into the same kind of error. The CLI prints it as one ``error:``
+line, exit code 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from genlab.errors import MissingDependencyError
+
+#: Optional packages: import name -> (name users know, what needs it, install command).
+OPTIONAL = {
+    "optuna": (
+        "Optuna",
+        "hyperparameter search",
+        "pip install 'genlab[tune]'",
+    ),
+    "ray": ("Ray", "--executor ray", "pip install 'genlab[ray]' (the same version on every node)"),
+    "sklearn": ("scikit-learn", "t-SNE code maps", "pip install 'genlab[explore]'"),
+}
+
+#: Keras backends: import name -> (name users know, install command, ``--backend`` value).
+BACKENDS = {
+    "tensorflow": ("TensorFlow", "pip install tensorflow ('genlab[gpu]' for NVIDIA GPUs)"),
+    "jax": ("JAX", "pip install jax ('jax[cuda12]' for NVIDIA GPUs)"),
+    "torch": ("PyTorch", "pip install torch"),
+}
+
+#: genlab's own requirements: import name -> the pip name.
+REQUIRED = {
+    "keras": "keras",
+    "numpy": "numpy",
+    "matplotlib": "matplotlib",
+    "PIL": "pillow",
+    "tensorboard": "tensorboard",
+    "pluggy": "pluggy",
+    "typer": "typer",
+    "rich": "rich",
+}
+
+DEFAULT_BACKEND = "tensorflow"
+BACKEND_VARIABLE = "GENLAB_BACKEND"
+
+
+def installed(name: str) -> bool:
+    """Whether ``import name`` would find a module (without importing it)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def require(name: str, purpose: str | None = None, instead: str = ""):
+    """``import name``, or one :class:`MissingDependencyError` saying what to install (and
+    ``instead``, what works without it: ``"use --method pca"``)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        message = missing_message(name, purpose, detail=exc)
+        raise MissingDependencyError(f"{message}, or {instead}" if instead else message) from None
+
+
+def missing_message(
+    name: str, purpose: str | None = None, *, backend_option: bool = False, detail=None
+) -> str:
+    """One line: which package is missing, what needs it, and the install command.
+
+    ``backend_option``: the command line has ``--backend``, so a missing backend's message also
+    names the backends that would work instead. ``detail``: the ``ImportError``, named when it
+    is about another module than ``name`` (a broken install of ``name``).
+    """
+    top = name.split(".")[0]
+    broken = ""
+    if detail is not None and getattr(detail, "name", None) and detail.name.split(".")[0] != top:
+        broken = f" ({detail})"
+    if top in BACKENDS:
+        return _backend_message(top, backend_option, broken)
+    if top in OPTIONAL:
+        known, needed_by, command = OPTIONAL[top]
+        what = purpose or needed_by
+        return f"{what} needs {known}, which is not installed{broken}. Fix: {command}"
+    if top in REQUIRED:
+        return (
+            f"genlab needs {REQUIRED[top]}, which is not installed{broken}. Fix: pip install "
+            f"{REQUIRED[top]} (or reinstall genlab with its dependencies)"
+        )
+    return f"{purpose or 'this command'} needs the module {name!r}, which is not installed{broken}"
+
+
+def _backend_message(name: str, backend_option: bool, broken: str) -> str:
+    known, command = BACKENDS[name]
+    if name == DEFAULT_BACKEND:
+        text = (
+            f"{known} is not installed{broken}, and genlab trains with it by default (the Keras "
+            f"backend). Fix: {command}"
+        )
+    else:
+        text = f"{known}, the Keras backend asked for, is not installed{broken}. Fix: {command}"
+    if not backend_option:
+        return text
+    others = [b for b in BACKENDS if b != name and installed(b)]
+    if others:
+        choices = " or ".join(f"--backend {b}" for b in others)
+        names = " and ".join(BACKENDS[b][0] for b in others)
+        verb = "are" if len(others) > 1 else "is"
+        return (
+            f"{text}; or train with {names}, which {verb} installed: {choices} "
+            f"(or {BACKEND_VARIABLE}={others[0]})"
+        )
+    choices = " or ".join(f"--backend {b}" for b in BACKENDS if b != name)
+    return (
+        f"{text}; or install another Keras backend and choose it with {choices} "
+        f"(or {BACKEND_VARIABLE})"
+    )
+
+
+def missing_from(exc: BaseException, *, backend_option: bool = False) -> str | None:
+    """The :func:`missing_message` of the package whose absence caused ``exc`` (an exception
+    that escaped a command, or one it was raised from); None when no known package is missing,
+    which makes ``exc`` a bug."""
+    known = (*BACKENDS, *OPTIONAL, *REQUIRED)
+    seen = 0
+    while exc is not None and seen < 5:
+        name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+        # a package that is there but lacks a module is a version problem, not a missing piece
+        if name and name.split(".")[0] in known and not installed(name.split(".")[0]):
+            return missing_message(name, backend_option=backend_option)
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return None
