@@ -57,14 +57,12 @@ def installed(name: str) -> bool:
         return False
 
 
-def require(name: str, purpose: str | None = None, instead: str = ""):
-    """``import name``, or one :class:`MissingDependencyError` saying what to install (and
-    ``instead``, what works without it: ``"use --method pca"``)."""
+def require(name: str, purpose: str | None = None):
+    """``import name``, or one :class:`MissingDependencyError` saying what to install."""
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        message = missing_message(name, purpose, detail=exc)
-        raise MissingDependencyError(f"{message}, or {instead}" if instead else message) from None
+        raise MissingDependencyError(missing_message(name, purpose, detail=exc)) from None
 
 
 def missing_message(

@@ -54,13 +54,11 @@ class CheckpointError(GenlabError):
     """A checkpoint that cannot be read."""
 
 
-class MissingDependencyError(GenlabError):
+class MissingDependencyError(UsageError):
     """A package a command needs is not installed (an optional extra, or a Keras backend).
 
     Expected, not a bug: the message names the package and the install command (see
     :mod:`genlab.dependencies`)."""
-
-    exit_code = 2
 
 
 def command_hint(args: list[str]) -> str:

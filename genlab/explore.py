@@ -78,11 +78,13 @@ def explore(
         if labels is not None and len(np.unique(labels)) > 1:
             summary["linear_probe_accuracy"] = linear_probe_accuracy(codes, labels, seed)
             summary["linear_probe_pixels"] = linear_probe_accuracy(test, labels, seed)
-            probe = f", linear probe {summary['linear_probe_accuracy']:.3f}"
+            probe = f", linear probe accuracy {summary['linear_probe_accuracy']:.3f}"
         else:
             probe = ""
-        title = f"{name}: {len(codes)} test codes ({codes.shape[1]}-d), {used.upper()}{probe}"
-        save_code_map(out / "codes.png", xy, shown, tuple(splits.class_names or ()), title)
+        method_name = {"tsne": "t-SNE", "pca": "PCA"}.get(used, used)
+        title = f"{name}: {len(codes)} test codes ({codes.shape[1]}-d), {method_name}{probe}"
+        names = tuple(splits.class_names or ())
+        save_code_map(out / "codes.png", xy, shown, names, title, used)
         result.pictures["codes"] = out / "codes.png"
         result.summary.update(summary)
         if labels is not None and len(np.unique(labels)) > 1:

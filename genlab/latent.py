@@ -96,9 +96,11 @@ def check_method(method: str) -> None:
     if method not in METHODS:
         raise UsageError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if method == "tsne" and not tsne_available():
-        from genlab.dependencies import require
+        from genlab.dependencies import missing_message
+        from genlab.errors import MissingDependencyError
 
-        require("sklearn", "t-SNE code maps (--method tsne)", instead="use --method pca")
+        message = missing_message("sklearn", "t-SNE code maps (--method tsne)")
+        raise MissingDependencyError(f"{message}, or use --method pca")
 
 
 def embed_2d(codes: np.ndarray, method: str = "auto", seed: int = 0) -> tuple[np.ndarray, str]:

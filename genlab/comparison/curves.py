@@ -170,17 +170,18 @@ def leads(all_bands: dict[str, Band]) -> list[Lead]:
 
 
 def budget_label(x: float, axis: str, about: bool = False) -> str:
-    """``"1.3 min"``, ``"40 s"``, ``"16,384 images"``; ``about``: two significant digits."""
+    """``"1.3 min"``, ``"40 s"``, ``"16,384 images"``, ``"128k images"`` (as the figures' ticks:
+    :func:`genlab.report.figure.count_label`); ``about``: two significant digits."""
+    from genlab.report.figure import count_label
+
     if about:
         x = float(f"{x:.2g}")
     if axis == "train_seconds":
         if x >= 60:
-            return f"{x / 60:.2g} min"
+            return f"{x / 60:.2g} min" if x < 6000 else f"{x / 60:.0f} min"
         return f"{x:.2g} s"
-    if x >= 1e6:
-        return f"{x / 1e6:.3g}M images"
     if x >= 1e5:
-        return f"{x / 1000:.0f}k images"
+        return f"{count_label(x)} images"
     return f"{x:,.0f} images"
 
 

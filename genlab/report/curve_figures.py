@@ -4,13 +4,13 @@ the sentence saying who leads where (from :mod:`genlab.comparison.curves`)."""
 from __future__ import annotations
 
 from genlab.comparison.curves import AXES, budget_label
-from genlab.report.figure import model_colors, png_bytes, pyplot
+from genlab.report.figure import log_axis, metric_label, model_colors, png_bytes, pyplot
 
 CURVES_NOTE = (
     "FID of 2,000 samples (or --eval-n, if fewer) at 4,096 images seen and every doubling "
     "after, plus the end of training; a thick line is the mean over seeds where every seed has "
     "a value, the band spans the lowest to the highest seed, thin lines are the seeds' own "
-    "points. Left: against images seen; right: against training minutes (evaluation time "
+    "points. Left: against images seen; right: against training time (evaluation time "
     "excluded). Compute on a log scale; lower is better."
 )
 
@@ -29,14 +29,12 @@ def curves_png(comparison) -> bytes | None:
         return None
     colors = model_colors(comparison.plan.models)
     plt = pyplot()
-    from matplotlib import ticker
-
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for ax, axis in zip(axes, AXES, strict=True):
         for model, band in curves[axis]["bands"].items():
             if not band["x"]:
                 continue
-            x = band["x"] if axis == "images" else [s / 60 for s in band["x"]]
+            x = band["x"]
             color = colors.get(model, "#333333")
             label = f"{model} ({band['seeds']} seed{'s' if band['seeds'] > 1 else ''})"
             ax.plot(x, band["mean"], color=color, label=label, lw=1.8)
@@ -44,17 +42,16 @@ def curves_png(comparison) -> bytes | None:
                 ax.fill_between(x, band["low"], band["high"], color=color, alpha=0.2, lw=0)
         for run in comparison.results:  # every seed's own points, thin
             if run.ok and run.curve and run.model in colors:
-                xs = [p[axis] if axis == "images" else p[axis] / 60 for p in run.curve]
+                xs = [p[axis] for p in run.curve]
                 ys = [p.get("fid") for p in run.curve]
                 ax.plot(xs, ys, color=colors[run.model], lw=0.6, alpha=0.5, marker=".", ms=4)
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(
-            ticker.FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}")
+        log_axis(ax, "x", "count" if axis == "images" else "seconds")
+        ax.set_xlabel(
+            "training images seen" if axis == "images" else "training time (evaluation excluded)"
         )
-        ax.xaxis.set_minor_formatter(ticker.NullFormatter())
-        ax.set_xlabel("images seen" if axis == "images" else "training minutes")
-        ax.set_ylabel("FID (lower is better)")
-        ax.grid(alpha=0.3, which="both")
+        ax.set_ylabel(metric_label("fid", "lower is better"))
+        ax.grid(alpha=0.3)
         ax.set_title(f"FID against {AXES[axis]}", fontsize=10)
         ax.legend(fontsize=8)
     fig.tight_layout()

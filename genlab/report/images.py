@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from genlab.report.figure import DPI
 from genlab.run_dir import HISTORY_BOOKKEEPING, atomic_output
 
 
@@ -60,13 +61,11 @@ def validation_style(key: str, colors: dict) -> dict:
 
 def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
     """Loss curves per epoch, one line per logged loss."""
-    import matplotlib
+    from genlab.report.figure import integer_axis, pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     keys = [k for k in (history[0] if history else {}) if k not in HISTORY_BOOKKEEPING]
-    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+    fig, ax = plt.subplots(figsize=(6, 3.5), dpi=DPI)
     epochs = [row["epoch"] for row in history]
     colors: dict[str, str] = {}
     for key in keys:
@@ -74,39 +73,37 @@ def plot_losses(path: str | Path, history: list[dict], title: str = "") -> None:
         line = ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key, **style)
         colors[key] = line[0].get_color()
     ax.set_xlabel("epoch")
-    ax.set_ylabel("mean over epoch")
-    ax.set_title(title)
+    ax.set_ylabel("mean over the epoch")
+    integer_axis(ax, "x")
+    ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     if keys:
-        ax.legend()
+        ax.legend(fontsize=8)
     fig.tight_layout()
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    save_png(fig, path)
 
 
 def plot_curve(path: str | Path, curve: list[dict], title: str = "") -> None:
     """The run's quality curve: FID against images seen (log scale), precision and recall
     beside it, from ``curve.jsonl``."""
-    import matplotlib
+    from genlab.report.figure import log_axis, metric_label, metric_name, pyplot, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     images = [row["images"] for row in curve]
-    fig, (fid, pr) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=100)
+    fig, (fid, pr) = plt.subplots(1, 2, figsize=(9, 3.5), dpi=DPI)
     fid.plot(images, [row["fid"] for row in curve], marker="o")
-    fid.set_ylabel(f"FID ({curve[-1]['n']} samples, lower is better)")
+    fid.set_ylabel(metric_label("fid", "lower is better"))
+    fid.set_title(f"FID of {curve[-1]['n']:,} samples", fontsize=10)
     for key in ("precision", "recall"):
-        pr.plot(images, [row.get(key) for row in curve], marker="o", label=key)
+        pr.plot(images, [row.get(key) for row in curve], marker="o", label=metric_name(key))
     pr.set_ylim(0, 1)
-    pr.legend()
+    pr.set_ylabel("share, 0 to 1 (higher is better)")
+    pr.set_title("precision and recall", fontsize=10)
+    pr.legend(fontsize=8)
     for ax in (fid, pr):
-        ax.set_xscale("log")
-        ax.set_xlabel("images seen")
-        ax.grid(alpha=0.3, which="both")
-    fig.suptitle(title)
+        ax.set_xlabel("training images seen")
+        ax.grid(alpha=0.3)
+        log_axis(ax, "x", "count")
+    fig.suptitle(title, fontsize=11)
     fig.tight_layout()
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png")
-    plt.close(fig)
+    save_png(fig, path)

@@ -12,7 +12,17 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genlab.report.figure import Picture, model_colors, panel_grid, png_bytes, pyplot
+from genlab.report.figure import (
+    Picture,
+    integer_axis,
+    log_axis,
+    metric_label,
+    metric_name,
+    model_colors,
+    panel_grid,
+    png_bytes,
+    pyplot,
+)
 from genlab.report.images import validation_style
 from genlab.run_dir import HISTORY_BOOKKEEPING
 from genlab.specs import RECONSTRUCT
@@ -156,8 +166,10 @@ def loss_curves(comparison) -> bytes | None:
                 low = [min(v) if v else math.nan for v in values]
                 high = [max(v) if v else math.nan for v in values]
                 ax.fill_between(epochs, low, high, color=line.get_color(), alpha=0.2)
-        ax.set_title(f"{model} ({len(runs)} seed{'s' if len(runs) > 1 else ''})")
+        ax.set_title(f"{model} ({len(runs)} seed{'s' if len(runs) > 1 else ''})", fontsize=10)
         ax.set_xlabel("epoch")
+        ax.set_ylabel("mean over the epoch")
+        integer_axis(ax, "x")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
@@ -182,8 +194,9 @@ def metric_bars(comparison) -> bytes | None:
     for ax, key in zip(axes, keys, strict=True):
         for i, model in enumerate(models):
             stat = comparison.stats[model][key]
-            if stat["mean"] is None:
-                ax.text(i, 0, "n/a", ha="center", va="bottom", fontsize=8, color="#777")
+            if stat["mean"] is None:  # in its slot, off the axis and its labels
+                ax.text(i, 0.04, "n/a", ha="center", va="bottom", fontsize=8, color="#777",
+                        transform=ax.get_xaxis_transform())  # fmt: skip
                 continue
             best = model in comparison.best.get(key, [])
             ax.bar(
@@ -198,8 +211,9 @@ def metric_bars(comparison) -> bytes | None:
             ax.axhline(floor, color="#555", linestyle="--", linewidth=1, label="real data")
             ax.legend(fontsize=7, loc="best")
         better = comparison.better(key)
-        ax.set_title(key + (f"\n({better})" if better else ""), fontsize=9)
+        ax.set_title(metric_label(key) + (f"\n({better})" if better else ""), fontsize=9)
         ax.set_xticks(range(len(models)), models, rotation=30, ha="right", fontsize=8)
+        ax.set_xlim(-0.6, len(models) - 0.4)  # every model's slot, with a bar or not
         ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return png_bytes(fig)
@@ -239,18 +253,19 @@ def quality_vs_time(comparison) -> tuple[bytes | None, str]:
             elif run.metrics.get(key) is not None and run.training.get("train_seconds"):
                 x, y = run.training["train_seconds"], run.metrics[key]
                 ax.scatter([x], [y], color=colors[model], label=label, s=40)
-    ax.set_xlabel("training time (s, wall clock)")
-    ax.set_ylabel(f"{key} ({comparison.better(key)})")
+    name = metric_name(key)
+    ax.set_xlabel("training time (seconds, wall clock)")
+    ax.set_ylabel(metric_label(key, comparison.better(key)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     if per_epoch:
-        note = f"{key} after each epoch against elapsed training time, one line per run."
+        note = f"{name} after each epoch against elapsed training time, one line per run."
     else:
         note = (
-            f"Final {key} of every run against its total training seconds (one point per run). "
-            f"{key} is computed once per run, after training, so there are no per-epoch values."
+            f"Final {name} of every run against its total training seconds (one point per run). "
+            f"{name} is computed once per run, after training, so there are no per-epoch values."
         )
-    ax.set_title(f"{key} vs training time", fontsize=10)
+    ax.set_title(f"{name} against training time", fontsize=10)
     fig.tight_layout()
     return png_bytes(fig), note
 
@@ -270,6 +285,7 @@ def quality_vs_sampling_cost(comparison) -> tuple[bytes | None, str]:
     colors = model_colors(comparison.models)
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
+    labels = []
     for model in models:
         runs = [r for r in comparison.runs_of(model) if r.ok and r.metrics.get(cost) is not None]
         xs = [r.metrics[cost] for r in runs if r.metrics.get(key) is not None]
@@ -280,19 +296,26 @@ def quality_vs_sampling_cost(comparison) -> tuple[bytes | None, str]:
             fmt="o", color=colors[model], capsize=3, label=model,
         )  # fmt: skip
         evals = comparison.stats[model].get("network_evals_per_image", {}).get("mean")
-        text = f"{model} ({evals:g} NFE)" if evals else model
-        ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=8)
+        labels.append((f"{model} ({evals:g} NFE)" if evals else model, x, y))
     ax.set_xscale("log")
     ax.margins(x=0.3, y=0.15)  # room for the labels
-    ax.set_xlabel("ms per generated image (log scale; on the machine that evaluated)")
-    ax.set_ylabel(f"{key} ({comparison.better(key)})")
-    ax.set_title(f"{key} against sampling cost", fontsize=10)
-    ax.grid(alpha=0.3, which="both")
+    log_axis(ax, "x", "plain")
+    low, high = (math.log(v) for v in ax.get_xlim())
+    for text, x, y in labels:  # beside the point, on the side with more room
+        right = (math.log(x) - low) / (high - low) < 0.5
+        ax.annotate(
+            text, (x, y), textcoords="offset points", xytext=(6 if right else -6, 5),
+            ha="left" if right else "right", va="bottom", fontsize=8,
+        )  # fmt: skip
+    ax.set_xlabel("milliseconds per generated image (log scale; on the machine that evaluated)")
+    ax.set_ylabel(metric_label(key, comparison.better(key)))
+    ax.set_title(f"{metric_name(key)} against sampling cost", fontsize=10)
+    ax.grid(alpha=0.3)
     fig.tight_layout()
     note = (
-        f"Mean {key} over seeds against the mean time one sample took to generate during "
-        "evaluation (bars: min to max over seeds); NFE = network evaluations per image. Down "
-        "and to the left is better: a slightly worse model that samples far faster may be the "
+        f"Mean {metric_name(key)} over seeds against the mean time one sample took to generate "
+        "during evaluation (bars: min to max over seeds); NFE = network evaluations per image. "
+        "Down and to the left is better: a slightly worse model that samples far faster may be the "
         "right choice."
     )
     return png_bytes(fig), note

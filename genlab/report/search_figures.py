@@ -11,7 +11,15 @@ from __future__ import annotations
 import math
 from html import escape
 
-from genlab.report.figure import Picture, model_colors, png_bytes, pyplot
+from genlab.report.figure import (
+    Picture,
+    integer_axis,
+    log_axis,
+    metric_label,
+    model_colors,
+    png_bytes,
+    pyplot,
+)
 from genlab.search.analysis import best_vs_trials, ranking
 
 
@@ -36,24 +44,15 @@ def search_figures(summary) -> list[Picture]:
     ]
 
 
-#: Tick values of a logarithmic FID axis.
-FID_TICKS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 150, 200, 300, 500, 700, 1000)
-
-
 def fid_axis(ax, values) -> None:
     """A logarithmic y axis with plain tick labels when the FIDs span more than 3x, so that one
     failed-looking trial (FID 200) does not flatten the differences between good ones (20-30)."""
     values = [v for v in values if v is not None and v > 0 and math.isfinite(v)]
     if not values or max(values) < 3 * min(values):
         return
-    from matplotlib.ticker import NullFormatter
-
     ax.set_yscale("log")
-    low, high = min(values) / 1.15, max(values) * 1.15
-    ax.set_ylim(low, high)
-    ax.set_yticks([t for t in FID_TICKS if low <= t <= high])
-    ax.set_yticklabels([f"{t:g}" for t in FID_TICKS if low <= t <= high])
-    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylim(min(values) / 1.15, max(values) * 1.15)
+    log_axis(ax, "y", "plain")
 
 
 def distribution_chart(searches) -> bytes:
@@ -83,7 +82,7 @@ def distribution_chart(searches) -> bytes:
         labels.append(model + (f"\n({', '.join(notes)})" if notes else ""))
     ax.set_xticks(range(len(models)), labels)
     fid_axis(ax, [v for values in finished for v in values])
-    ax.set_ylabel("validation FID (lower is better)")
+    ax.set_ylabel("validation " + metric_label("fid", "lower is better"))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return png_bytes(fig)
@@ -105,8 +104,8 @@ def best_vs_trials_chart(searches) -> bytes:
         shown += [row["low"] for row in curve] + high
     fid_axis(ax, shown)
     ax.set_xlabel("number of trials")
-    ax.set_ylabel("best validation FID")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("best validation " + metric_label("fid", "lower is better"))
+    integer_axis(ax, "x")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()

@@ -117,7 +117,7 @@ def test_quality_over_time_draws_per_epoch_curves_when_fid_was_tracked(tmp_path)
         run = RunDir(result.run_dir)
         run.write_history([{**row, "fid": 90.0 / row["epoch"]} for row in run.read_history()])
     png, note = quality_vs_time(comparison)
-    assert png.startswith(b"\x89PNG") and note.startswith("fid after each epoch")
+    assert png.startswith(b"\x89PNG") and note.startswith("FID after each epoch")
 
 
 def test_fid_axis_goes_logarithmic_only_for_a_wide_spread():
