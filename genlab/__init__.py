@@ -6,6 +6,7 @@ every plugin's specs without TensorFlow: ``GenerativeModel`` (TensorFlow), ``Arr
 ``RunDir`` and ``NotApplicable`` (numpy) are loaded on first access.
 """
 
+from genlab import backends as _backends
 from genlab.config import RunConfig
 from genlab.errors import (
     CheckpointError,
@@ -34,6 +35,8 @@ from genlab.specs import (
     ModelSpec,
 )
 from genlab.version import __version__
+
+_backends.apply_environment()
 
 __all__ = [
     "CAPABILITIES",

@@ -45,6 +45,14 @@ def requested(explicit: str | None = None) -> str:
     return DEFAULT
 
 
+def apply_environment() -> None:
+    """Make ``GENLAB_BACKEND`` Keras' backend too, if Keras is not imported yet (``import
+    genlab`` does this, so that library users get the backend they set)."""
+    value = os.environ.get(ENV, "").strip()
+    if value and "keras" not in sys.modules and value.lower() in (*BACKENDS, *ALIASES):
+        os.environ["KERAS_BACKEND"] = normalize(value)
+
+
 def installed(name: str) -> bool:
     return importlib.util.find_spec(MODULES[name]) is not None
 
@@ -81,6 +89,11 @@ def select(explicit: str | None = None) -> str:
         raise UsageError(missing_message(name))
     os.environ["KERAS_BACKEND"] = name
     os.environ[ENV] = name
+    if name == "jax":
+        import warnings
+
+        # int64 step counters are int32 on JAX without x64; 2**31 steps are plenty.
+        warnings.filterwarnings("ignore", message="Explicitly requested dtype int64")
     return name
 
 

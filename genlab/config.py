@@ -99,6 +99,7 @@ class RunConfig:
     data_dir: str | None = None
     device: str = "auto"
     strategy: str = "default"
+    backend: str | None = None  # None: GENLAB_BACKEND, KERAS_BACKEND, else tensorflow
     overrides: dict[str, Any] = field(default_factory=dict)
     resume: bool = False
     evaluate: bool = True
@@ -157,6 +158,9 @@ class RunConfig:
             raise ConfigError(
                 f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
             )
+        from genlab import backends
+
+        self.backend = backends.select(self.backend)
         spec = get_model(self.model)
         return spec, make_model_config(spec, self.overrides)
 
@@ -186,6 +190,7 @@ class RunOptions:
     data_dir: str | None = None
     device: str = "auto"
     strategy: str = "default"
+    backend: str | None = None
     evaluate: bool = True
     eval_samples: int = 10_000
     images: int | None = None

@@ -196,6 +196,15 @@ class GenerativeModel(keras.Model):
         The 1/replicas and loss-scale factors go in through ``output_gradients``: the tape has
         closed, so it would not see ``loss`` being multiplied (and return no gradients).
         """
+        if keras.backend.backend() != "tensorflow":
+            from genlab.errors import PluginError
+
+            raise PluginError(
+                f"{type(self).__name__}.train_step trains through a tf.GradientTape "
+                f"(apply_loss), which only the tensorflow backend runs, not "
+                f"{keras.backend.backend()}; run it with --backend tensorflow, or write its "
+                "train_step with self.minimize (docs/plugins/writing-plugins.md)"
+            )
         import tensorflow as tf
 
         replicas = tf.distribute.get_strategy().num_replicas_in_sync

@@ -35,16 +35,19 @@ IDENTITY_KEYS = (
     "seed",
     "val_fraction",
     "ema",
+    "backend",
 )
 
 
 def run_identity(
-    spec, model_config, data, batch_size: int, seed: int, val_fraction=None, ema=None
+    spec, model_config, data, batch_size: int, seed: int, val_fraction=None, ema=None, backend=None
 ) -> dict:
     """What makes two runs the same run: the ``config.json`` values a resumed or reused run must
     match (:data:`IDENTITY_KEYS`). ``data`` is before the validation split; ``train_images``
     counts what is left after it. ``val_fraction`` and ``ema`` (the weight average's decay)
-    appear only when they are not 0."""
+    appear only when they are not 0. The Keras backend is part of it: the same seed on another
+    backend draws other numbers, so it is another run."""
+    from genlab import backends
     from genlab.data.split import resolve_fraction, validation_count
     from genlab.engine.ema import resolve_decay
 
@@ -61,6 +64,7 @@ def run_identity(
         "seed": seed,
         **({"val_fraction": fraction} if fraction else {}),
         **({"ema": decay} if decay else {}),
+        "backend": backends.requested(backend),
     }
 
 
@@ -70,6 +74,7 @@ def identity_differences(recorded: dict, expected: dict) -> list[str]:
     identity comparison: resuming, reusing and continuing a search all use it. ``genlab`` is
     compared with the version that made the run (``versions.genlab``)."""
     actual = {**recorded, "genlab": recorded.get("versions", {}).get("genlab")}
+    actual.setdefault("backend", "tensorflow")  # runs made before genlab had other backends
     normal = json.loads(json.dumps({k: actual.get(k) for k in expected}, default=str))
     wanted = json.loads(json.dumps(expected, default=str))
     return [k for k in expected if normal[k] != wanted[k]]
@@ -83,11 +88,13 @@ def default_out(config: RunConfig, spec) -> Path:
 
 def _versions() -> dict:
     import keras
-    import tensorflow as tf
 
+    from genlab import backends
+
+    backend = keras.backend.backend()
     return {
         "genlab": __version__,
-        "tensorflow": tf.__version__,
+        backend: backends.version(backend),
         "keras": keras.__version__,
         "python": platform.python_version(),
     }
@@ -109,7 +116,16 @@ def prepare_run_dir(out: Path, resume: bool) -> RunDir:
 
 
 def build_model(spec, model_config, image_shape):
-    model = resolve(spec.build)(model_config, tuple(image_shape))
+    try:
+        model = resolve(spec.build)(model_config, tuple(image_shape))
+    except ModuleNotFoundError as exc:
+        if exc.name != "tensorflow":
+            raise
+        raise PluginError(
+            f"model {spec.name!r} (plugin {spec.plugin}) imports TensorFlow, which is not "
+            "installed; install it (pip install tensorflow) and use --backend tensorflow, or "
+            "write the model with keras.ops and self.minimize (docs/plugins/writing-plugins.md)"
+        ) from None
     model.build_optimizers()
     # Its networks are built; without this, fit under tf.distribute tries model.call().
     model.built = True
@@ -141,10 +157,24 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     import keras
 
     identity = run_identity(
-        spec, model_config, data, batch_size, config.seed, config.val_fraction, config.ema
+        spec,
+        model_config,
+        data,
+        batch_size,
+        config.seed,
+        config.val_fraction,
+        config.ema,
+        config.backend,
     )
     if config.resume:
         changed = identity_differences(run.config, {k: identity.get(k) for k in IDENTITY_KEYS})
+        if "backend" in changed:
+            was = run.config.get("backend", "tensorflow")
+            raise ConfigError(
+                f"--resume: the run in {out} was trained on the {was} backend, not "
+                f"{identity['backend']}; resume it with --backend {was} (another backend draws "
+                "other random numbers: it would be another run)"
+            )
         if changed:
             raise ConfigError(
                 f"--resume: {', '.join(changed)} differ from the run in {out}; "
@@ -176,7 +206,7 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     }
 
     keras.utils.set_random_seed(config.seed)
-    with placement.strategy.scope():
+    with placement.scope():
         model = build_model(spec, model_config, data.image_shape)
         model.compile(
             jit_compile=placement.jit_compile, steps_per_execution=placement.steps_per_execution

@@ -38,7 +38,6 @@ SPEC = ModelSpec(
 def build(config, image_shape):
     import keras
     import numpy as np
-    import tensorflow as tf
 
     from genlab import GenerativeModel
 
@@ -82,22 +81,29 @@ def build(config, image_shape):
         def _noise(self, n):
             if config.defect == "unseeded_noise":  # fixed at trace time, differs per process
                 rng = np.random.default_rng()
-                return tf.constant(rng.standard_normal((n, self.latent_dim)), "float32")
+                noise = rng.standard_normal((n, self.latent_dim)).astype("float32")
+                return keras.ops.convert_to_tensor(noise)
             return keras.random.normal((n, self.latent_dim), seed=self.seed_generator)
 
         def train_step(self, data):
             real = data[0] if isinstance(data, tuple) else data
             n = 8  # ModelUnderTest's batch size
-            with tf.GradientTape() as g_tape, tf.GradientTape() as d_tape:
+            ops = keras.ops
+
+            def losses():
                 fake = self.generator(self._noise(n), training=True)
                 fake_logits = self.discriminator(fake, training=True)
-                d_loss = tf.reduce_mean(fake_logits) - tf.reduce_mean(
-                    self.discriminator(real, training=True)
-                )
-                g_loss = -tf.reduce_mean(fake_logits)
-            self.apply_loss(g_tape, g_loss, self.generator, self.g_opt)
+                real_logits = self.discriminator(real, training=True)
+                return {
+                    "g_loss": -ops.mean(fake_logits),
+                    "d_loss": ops.mean(fake_logits) - ops.mean(real_logits),
+                }
+
+            targets = {"g_loss": (self.generator, self.g_opt)}
             if config.defect != "frozen_discriminator":
-                self.apply_loss(d_tape, d_loss, self.discriminator, self.d_opt)
+                targets["d_loss"] = (self.discriminator, self.d_opt)
+            values = self.minimize(losses, targets)
+            d_loss, g_loss = values["d_loss"], values["g_loss"]
             return self.log(d_loss=d_loss, g_loss=g_loss)
 
     return Probe()

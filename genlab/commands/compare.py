@@ -37,6 +37,8 @@ def command_line(plan, all_models: bool) -> str:
         args += ["--device", plan.device]
     if plan.strategy != "default":
         args += ["--strategy", plan.strategy]
+    if plan.backend and plan.backend != "tensorflow":
+        args += ["--backend", plan.backend]
     for name, path in plan.samples.items():
         args += ["--samples", f"{name}={path}"]
     return shlex.join([*args, "--out", str(plan.out)])
@@ -69,6 +71,7 @@ def compare_cmd(
     data_dir: Path = options.data_dir(),
     device: str = options.device(),
     strategy: str = options.strategy(),
+    backend: str = options.backend(),
     as_json: bool = options.as_json(
         "Print the whole comparison as JSON on stdout (progress on stderr)."
     ),
@@ -103,6 +106,7 @@ def compare_cmd(
     ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
+    from genlab import backends
     from genlab.comparison.compare import comparison_json, run_comparison
     from genlab.comparison.plan import make_plan
     from genlab.comparison.report import write_reports
@@ -129,6 +133,7 @@ def compare_cmd(
         data_dir=str(data_dir) if data_dir else None,
         device=device,
         strategy=strategy,
+        backend=backends.select(backend),
         reuse=reuse,
         track_fid=track_fid,
         ema=options.resolve_ema(ema, no_ema),

@@ -43,6 +43,12 @@ def strategy(help: str = "tf.distribute strategy: default, mirrored, multiworker
     return typer.Option("default", "--strategy", help=help)
 
 
+def backend(
+    help: str = "Keras backend: tensorflow (default), jax or torch; or set GENLAB_BACKEND.",
+):
+    return typer.Option(None, "--backend", help=help)
+
+
 def data_dir(help: str = "Folder holding the dataset files."):
     return typer.Option(None, "--data-dir", help=help)
 

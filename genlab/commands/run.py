@@ -22,6 +22,7 @@ def run_cmd(
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --out."),
     device: str = options.device(),
     strategy: str = options.strategy(),
+    backend: str = options.backend(),
     overrides: list[str] = typer.Option(None, "--set", help="Model hyperparameter key=value."),
     data_dir: Path = options.data_dir(),
     image_shape: str = typer.Option(
@@ -39,8 +40,11 @@ def run_cmd(
     no_ema: bool = options.no_ema(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
+    from genlab import backends
     from genlab.config import RunOptions, parse_assignments
     from genlab.run import run_one
+
+    backend = backends.select(backend)
 
     sets = parse_assignments(overrides)
     if lr is not None:
@@ -58,6 +62,7 @@ def run_cmd(
         data_dir=str(data_dir) if data_dir else None,
         device=device,
         strategy=strategy,
+        backend=backend,
         evaluate=evaluate,
         eval_samples=eval_n,
         images=images,

@@ -179,6 +179,7 @@ def tune_cmd(
     eval_n: int = options.eval_n("Samples per validation FID (and per final evaluation)."),
     data_dir: Path = options.data_dir(),
     device: str = options.device(),
+    backend: str = options.backend(),
     sampler: str = sampler_option(),
     pruner: str = pruner_option(),
     total_images: int = total_images_option(),
@@ -197,6 +198,7 @@ def tune_cmd(
     as_json: bool = options.as_json("Print every trial and the best config as JSON on stdout."),
 ):
     """Search MODEL's hyperparameters: K trials scored by validation FID; rerun to continue."""
+    from genlab import backends
     from genlab.comparison.plan import make_plan
     from genlab.errors import UsageError
 
@@ -215,6 +217,7 @@ def tune_cmd(
         eval_samples=eval_n,
         data_dir=str(data_dir) if data_dir else None,
         device=device,
+        backend=backends.select(backend),
         ema=options.resolve_ema(ema, no_ema),
     )
     name = plan.models[0]

@@ -15,9 +15,9 @@ def scale(images_uint8, value_range):
     factor = (hi - lo) / 255.0
     if isinstance(images_uint8, np.ndarray):
         return images_uint8.astype("float32") * np.float32(factor) + np.float32(lo)
-    import tensorflow as tf
+    from keras import ops
 
-    return tf.cast(images_uint8, tf.float32) * factor + lo
+    return ops.cast(images_uint8, "float32") * factor + lo
 
 
 def unscale(images, value_range) -> np.ndarray:

@@ -257,13 +257,8 @@ class EpochRecorder(keras.callbacks.Callback):
         # Every worker checkpoints (into its own run directory): reading the state is a
         # collective op under MultiWorkerMirroredStrategy. Pictures and scalars: chief only.
         if self.is_chief and self.writer is not None:
-            import tensorflow as tf
-
-            with self.writer.as_default(step=epoch + 1):
-                for key, value in row.items():
-                    if key not in ("epoch", "partial"):
-                        tf.summary.scalar(key, value)
-            self.writer.flush()
+            scalars = {k: v for k, v in row.items() if k not in ("epoch", "partial")}
+            self.writer.scalars(epoch + 1, scalars)
         self.run.write_history(self.history)
         if step < self.steps:
             checkpoint.save(self.run.checkpoints, epoch, self.state, step=step)

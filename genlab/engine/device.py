@@ -1,4 +1,4 @@
-"""Where and how training runs: device, tf.distribute strategy, XLA, precision and workers.
+"""Where and how training runs: backend, device, tf.distribute strategy, XLA, precision, workers.
 
 Defaults are chosen per device from measurements (docs/performance.md), not assumptions. On CPU,
 plain graph mode beats XLA, and bfloat16 mixed precision is used where the CPU computes bf16 in
@@ -11,7 +11,11 @@ cluster launchers and benchmarks need (explicit arguments to :func:`place` win o
 ``GENLAB_CPU_DEVICES=N``
     split the CPU into N logical devices, so ``--strategy mirrored`` has N replicas on one machine;
 ``GENLAB_XLA=0|1``, ``GENLAB_MIXED_PRECISION=0|1``, ``GENLAB_STEPS_PER_EXECUTION=N``
-    force XLA, mixed precision or the number of steps per ``tf.function`` call.
+    force XLA, mixed precision or the most steps per compiled call.
+
+On JAX and PyTorch (:mod:`genlab.backends`) there is no strategy: ``default`` only, one device.
+JAX always compiles (XLA); it runs up to 64 steps per call on a GPU, where small batches are
+launch-bound, and one on a CPU, where XLA runs a step inside a loop slower (docs/backends.md).
 """
 
 from __future__ import annotations
@@ -46,9 +50,17 @@ class Placement:
     strategy: object = None
     precision: str = "float32"
     task: str = ""
+    backend: str = "tensorflow"
+
+    def scope(self):
+        """The block in which models and their variables are created (the strategy's scope)."""
+        import contextlib
+
+        return self.strategy.scope() if self.strategy is not None else contextlib.nullcontext()
 
     def as_dict(self) -> dict:
         return {
+            "backend": self.backend,
             "device": self.device,
             "strategy": self.strategy_name,
             "replicas": self.replicas,
@@ -149,6 +161,13 @@ def place(
     xla = _env_flag(ENV_XLA) if xla is None else xla
     mixed_precision = _env_flag(ENV_MIXED_PRECISION) if mixed_precision is None else mixed_precision
     steps_per_execution = steps_per_execution or _env_int(ENV_STEPS_PER_EXECUTION)
+    from genlab import backends
+
+    backend = backends.current()
+    if backend != "tensorflow":
+        return _place_without_tensorflow(
+            backend, device, strategy, mixed_precision, steps_per_execution
+        )
     kind_, index, is_chief = worker_task(strategy)
     cpu_devices = _env_int(ENV_CPU_DEVICES)
     import keras
@@ -206,6 +225,71 @@ def place(
         precision=precision,
         task=task,
     )
+
+
+def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_per_execution):
+    """The placement on JAX or PyTorch: the first accelerator unless ``--device cpu``."""
+    import keras
+
+    if strategy != "default":
+        raise UsageError(
+            f"--strategy {strategy} needs the tensorflow backend (tf.distribute); on {backend} "
+            "genlab trains on one device: drop --strategy, or use --backend tensorflow"
+        )
+    if backend == "jax":
+        import jax
+
+        if device == "cpu":
+            jax.config.update("jax_platforms", "cpu")
+        accelerators = [d for d in jax.devices() if d.platform != "cpu"]
+        names = ", ".join(str(d.device_kind) for d in (accelerators or jax.devices())[:1])
+        _compilation_cache(jax)
+    else:
+        import torch
+
+        accelerators = ["cuda"] if torch.cuda.is_available() and device != "cpu" else []
+        names = torch.cuda.get_device_name(0) if accelerators else "CPU"
+        if not accelerators:
+            torch.set_default_device("cpu")
+    if device == "gpu" and not accelerators:
+        raise UsageError(
+            f"--device gpu was requested but {backend} sees no GPU; install its CUDA build "
+            "(docs/backends.md), or use --device cpu"
+        )
+    on_gpu = bool(accelerators)
+    kind = "gpu" if on_gpu else "cpu"
+    # bfloat16 on GPUs (float32's exponent range: no loss scaling). On a CPU JAX and PyTorch
+    # measured slower in bfloat16 than in float32 (docs/backends.md), unlike TensorFlow.
+    use_mp = on_gpu if mixed_precision is None else mixed_precision
+    precision = "mixed_bfloat16" if use_mp else "float32"
+    keras.mixed_precision.set_global_policy(precision)
+    spe = steps_per_execution or (64 if on_gpu else 1)
+    if backend == "torch":
+        spe = 1  # Keras' own fit drives PyTorch, eagerly: one step per call
+    description = f"{kind.upper()} ({names}); {backend}; {precision}"
+    return Placement(
+        device=kind,
+        strategy_name="default",
+        jit_compile=backend == "jax",
+        mixed_precision=use_mp,
+        steps_per_execution=spe,
+        description=description,
+        precision=precision,
+        backend=backend,
+    )
+
+
+def _compilation_cache(jax) -> None:
+    """JAX's persistent compilation cache, so runs after the first (other seeds, the runs of a
+    comparison) read their compiled steps instead of compiling them again."""
+    if os.environ.get("JAX_COMPILATION_CACHE_DIR"):
+        return
+    folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "genlab" / "jax"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        jax.config.update("jax_compilation_cache_dir", str(folder))
+    except OSError:
+        pass
 
 
 def fit_logs_for_multiworker(model) -> None:

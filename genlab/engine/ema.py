@@ -70,19 +70,19 @@ class WeightAverage:
         return [*self.averages, self.updates]
 
     def current_decay(self):
-        import tensorflow as tf
+        from keras import ops
 
-        t = tf.cast(self.updates.value, tf.float32)
-        return tf.minimum(self.decay, (1.0 + t) / (10.0 + t))
+        t = ops.cast(self.updates.value, "float32")
+        return ops.minimum(self.decay, (1.0 + t) / (10.0 + t))
 
     def update(self) -> None:
         """One averaging step; call after the optimizers have applied the step's gradients."""
-        import tensorflow as tf
+        from keras import ops
 
         rate = 1.0 - self.current_decay()
         for average, source in zip(self.averages, self.sources, strict=True):
-            value = tf.cast(source.value, average.dtype)
-            average.assign(average.value + tf.cast(rate, average.dtype) * (value - average.value))
+            value = ops.cast(source.value, average.dtype)
+            average.assign(average.value + ops.cast(rate, average.dtype) * (value - average.value))
         self.updates.assign_add(1)
 
     def copy_to_networks(self) -> None:

@@ -114,7 +114,7 @@ def weight_average(model, placement, decay: float):
         return None
     from genlab.engine.ema import WeightAverage
 
-    with placement.strategy.scope():
+    with placement.scope():
         return WeightAverage(networks, decay)
 
 
@@ -179,9 +179,9 @@ def train(
     guard = DivergenceGuard()
     writer = None
     if options.tensorboard and placement.is_chief:
-        import tensorflow as tf
+        from genlab.engine.tensorboard import ScalarWriter
 
-        writer = tf.summary.create_file_writer(str(run / "tensorboard"))
+        writer = ScalarWriter(run / "tensorboard")
     elapsed = history[-1]["elapsed"] if history else 0.0
     budget = TimeBudget(time_budget_s, elapsed) if time_budget_s else None
     images = ImageBudget(options.max_images, global_batch) if options.max_images else None
@@ -226,8 +226,38 @@ def train(
         *callbacks,
     ]
 
+    jax_steps = None
+    if placement.backend == "jax":
+        from genlab.engine.jax_loop import JaxSteps
+
+        jax_steps = JaxSteps(model, state, images_uint8, global_batch, options.value_range)
+
+    def boundary(step):
+        """The next step after ``step`` where a curve point or the image budget falls."""
+        marks = [stop_step] if stop_step else []
+        if recorder.curve is not None:
+            marks.append(math.ceil(recorder.next_point / global_batch))
+        later = [m for m in marks if m > step]
+        return min(later) if later else None
+
     def fit(first_epoch, skip, last_epoch, n_steps, extra=()):
         recorder.offset = guard.offset = skip
+        if jax_steps is not None:
+            from genlab.engine import jax_loop
+
+            jax_loop.fit(
+                jax_steps,
+                [*extra, *cbs],
+                seed=options.seed,
+                first_epoch=first_epoch,
+                skip=skip,
+                last_epoch=last_epoch,
+                n_steps=n_steps,
+                steps_per_call=placement.steps_per_execution,
+                steps_per_epoch=steps,
+                boundary=boundary,
+            )
+            return
         data = training_dataset(
             images_uint8, global_batch, options.value_range, options.seed, first_epoch, last_epoch
         )

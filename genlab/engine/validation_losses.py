@@ -18,8 +18,9 @@ def validation_metrics(model, images_uint8: np.ndarray, value_range):
     Nothing to measure: no held-out images, or a model whose
     :meth:`~genlab.model.GenerativeModel.validation_losses` reports nothing.
     """
-    import tensorflow as tf
+    from keras import ops
 
+    from genlab.backends import compiled_function
     from genlab.data.pipeline import scale
     from genlab.model import GenerativeModel
 
@@ -27,13 +28,13 @@ def validation_metrics(model, images_uint8: np.ndarray, value_range):
     if not len(images_uint8) or declared is GenerativeModel.validation_losses:
         return None
     images = np.asarray(scale(images_uint8, value_range), "float32")
-    losses = tf.function(model.validation_losses)
+    losses = compiled_function(model.validation_losses, (None, *images.shape[1:]), model.variables)
 
     def measure(epoch: int) -> dict:
         totals: dict[str, float] = {}
         for start in range(0, len(images), BATCH):
             batch = images[start : start + BATCH]
-            for name, value in losses(tf.constant(batch)).items():
+            for name, value in losses(ops.convert_to_tensor(batch)).items():
                 totals[name] = totals.get(name, 0.0) + float(value) * len(batch)
         return {f"val_{name}": round(total / len(images), 6) for name, total in totals.items()}
 

@@ -110,12 +110,22 @@ def write_json(path: Path, obj: dict) -> None:
     write(path, (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
 
 
+def evaluator_key(evaluator) -> str:
+    """The evaluator's part of a cache key: its weights, and the Keras backend that computed
+    with them when it is not TensorFlow (other kernels round differently)."""
+    import keras
+
+    backend = keras.backend.backend()
+    tag = evaluator.info.sha256[:12]
+    return tag if backend == "tensorflow" else f"{tag}-{backend}"
+
+
 def real_features(evaluator, images: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """Evaluator features and probabilities of real ``uint8`` images, cached on disk.
 
     The same for every model evaluated on a dataset, so computed once per (evaluator, images).
     """
-    key = f"{evaluator.info.sha256[:12]}-{content_hash(images)[:20]}"
+    key = f"{evaluator_key(evaluator)}-{content_hash(images)[:20]}"
 
     def compute():
         features, probs = evaluator.predict(images)

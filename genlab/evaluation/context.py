@@ -153,10 +153,10 @@ class EvalContext:
     def _cache_key(self, name: str, *arrays) -> str:
         """``name-<evaluator>-<hash of each array>``: the disk cache's key of something computed
         from these real images' features."""
-        from genlab.evaluation.cache import content_hash
+        from genlab.evaluation.cache import content_hash, evaluator_key
 
         digests = (content_hash(a)[:12] for a in arrays)
-        return "-".join((name, self._require_evaluator().info.sha256[:12], *digests))
+        return "-".join((name, evaluator_key(self._require_evaluator()), *digests))
 
     def real_radii(self, k: int) -> np.ndarray:
         """Squared distance from each test feature to its ``k``-th nearest other test feature:

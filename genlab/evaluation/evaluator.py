@@ -139,14 +139,15 @@ class Evaluator:
     """A loaded evaluator: features and class probabilities of images in ``[0, 1]``."""
 
     def __init__(self, info: EvaluatorInfo, weights: list[np.ndarray]):
-        import tensorflow as tf
+        from genlab.backends import compiled_function
 
         self.info = info
         train_model, self.network = build_network(info.image_shape, info.num_classes)
         train_model.set_weights(weights)
-        self._forward = tf.function(
+        self._forward = compiled_function(
             lambda x: self.network(x, training=False),
-            input_signature=[tf.TensorSpec((None, *info.image_shape), tf.float32)],
+            (None, *info.image_shape),
+            self.network.variables,
         )
 
     @property
@@ -172,9 +173,9 @@ class Evaluator:
             chunk = np.clip(chunk.astype(np.float32, copy=False), 0.0, 1.0)
             out = self._forward(chunk)
             out = out if isinstance(out, (list, tuple)) else [out]
-            feats.append(out[0].numpy())
+            feats.append(np.asarray(out[0]))
             if self.info.num_classes:
-                probs.append(out[1].numpy())
+                probs.append(np.asarray(out[1]))
         dim = (0, FEATURE_DIM)
         features = np.concatenate(feats) if feats else np.zeros(dim, np.float32)
         if not self.info.num_classes:

@@ -11,7 +11,14 @@ from functools import cached_property
 
 import numpy as np
 
-from genlab.evaluation.cache import cache_root, content_hash, read_json, real_features, write_json
+from genlab.evaluation.cache import (
+    cache_root,
+    content_hash,
+    evaluator_key,
+    read_json,
+    real_features,
+    write_json,
+)
 from genlab.evaluation.context import EvalContext, compute_metrics, metric_specs
 from genlab.evaluation.evaluator import slug
 from genlab.specs import SAMPLE
@@ -66,7 +73,7 @@ def reference_floors(dataset, splits, evaluator, n, specs=None, progress=None) -
         return None
     specs = floor_specs(metric_specs() if specs is None else specs)
     digest = content_hash(splits.train_images, splits.test_images)[:12]
-    name = f"{slug(dataset)}-{evaluator.info.sha256[:12]}-n{m}-{digest}.json"
+    name = f"{slug(dataset)}-{evaluator_key(evaluator)}-n{m}-{digest}.json"
     path = cache_root() / "floors" / name
     cached = read_json(path) or {}  # metric name -> the values it produced
     missing = [s for s in specs if s.name not in cached]

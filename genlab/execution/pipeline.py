@@ -88,7 +88,14 @@ def expected_identity(config, data) -> dict:
     spec, model_config = config.validate()
     batch_size = config.batch_size or spec.default_batch_size
     identity = run_identity(
-        spec, model_config, data, batch_size, config.seed, config.val_fraction, config.ema
+        spec,
+        model_config,
+        data,
+        batch_size,
+        config.seed,
+        config.val_fraction,
+        config.ema,
+        config.backend,
     )
     return {
         **identity,

@@ -74,7 +74,10 @@ class SearchOptions(RunOptions):
         ema = {} if self.ema is None else {"ema": self.ema}
         pruner = {} if self.pruner == "none" else {"pruner": self.pruner}
         images = {"images": self.images} if self.images else {}
-        fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner, **images}
+        from genlab import backends
+
+        backend = {"backend": backends.requested(self.backend)}
+        fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner, **images, **backend}
         return {**{k: getattr(self, k) for k in keys}, **fixed}
 
     def budget_text(self, per: str = "trial") -> str:
