@@ -106,6 +106,22 @@ def current() -> str:
     return keras.backend.backend()
 
 
+def summary() -> dict:
+    """The backend a run would use and the ones installed, without importing any of them."""
+    try:
+        name = requested()
+    except UsageError:
+        name = DEFAULT
+    return {"backend": name, "installed": available()}
+
+
+def summary_line() -> str:
+    """``backend: jax (installed: tensorflow, jax; --backend or GENLAB_BACKEND chooses)``."""
+    info = summary()
+    installed_ = ", ".join(info["installed"]) or "none"
+    return f"backend: {info['backend']} (installed: {installed_}; --backend or {ENV} chooses)"
+
+
 def version(name: str) -> str:
     module = importlib.import_module(MODULES[name])
     return getattr(module, "__version__", "?")

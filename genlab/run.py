@@ -153,6 +153,8 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     shape = parse_image_shape(config.image_shape)
     data = load(config.dataset, config.data_dir, image_shape=shape, limit=config.limit)
     placement = device.place(config.device, config.strategy)
+    if console is not None:
+        console.print(f"{spec.name}: {placement.description}", highlight=False)
 
     import keras
 

@@ -51,8 +51,16 @@ def list_cmd(as_json: bool = options.as_json()):
         for s in regs.metrics
     ]
     if as_json:
+        from genlab import backends
+
         print_json(
-            {"models": models, "datasets": datasets, "metrics": metrics, "errors": regs.errors}
+            {
+                "models": models,
+                "datasets": datasets,
+                "metrics": metrics,
+                "errors": regs.errors,
+                **backends.summary(),
+            }
         )
         return
     for title, rows, cols in (
@@ -61,6 +69,9 @@ def list_cmd(as_json: bool = options.as_json()):
         ("Metrics", metrics, ("name", "requires", "description")),
     ):
         stdout.print(rows_table(title, rows, cols))
+    from genlab import backends
+
+    stdout.print(backends.summary_line(), highlight=False)
     for error in regs.errors:
         warn(error)
 

@@ -25,7 +25,10 @@ def plugins_cmd(
     if as_json:
         print_json(infos)
     else:
+        from genlab import backends
+
         stdout.print(plugins_table(infos))
+        stdout.print(backends.summary_line(), highlight=False)
         for i in infos:
             if i["error"]:
                 error(f"plugin {i['name']!r}: {i['error']}")
