@@ -96,10 +96,13 @@ def _debug_requested(argv: list[str]) -> bool:
     return "--debug" in args or os.environ.get("GENLAB_DEBUG", "") not in ("", "0")
 
 
-def _has_backend_option(group) -> bool:
-    """Whether this genlab's command line lets users choose the Keras backend."""
-    commands = [group, *group.commands.values()]
-    return any("--backend" in p.opts for c in commands for p in c.params)
+def _has_backend_option(group, argv: list[str]) -> bool:
+    """Whether the command ``argv`` names takes ``--backend``."""
+    command = group
+    for arg in argv:
+        if arg in getattr(command, "commands", {}):
+            command = command.commands[arg]
+    return any("--backend" in p.opts for p in command.params)
 
 
 def _silence_native_logs() -> None:
@@ -147,7 +150,7 @@ def main() -> None:
             raise
         from genlab.dependencies import missing_from
 
-        backend_option = group is not None and _has_backend_option(group)
+        backend_option = group is not None and _has_backend_option(group, sys.argv[1:])
         missing = missing_from(exc, backend_option=backend_option)
         if missing is not None:  # an install to make, not a bug
             from rich.markup import escape

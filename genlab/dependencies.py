@@ -26,12 +26,8 @@ OPTIONAL = {
     "sklearn": ("scikit-learn", "t-SNE code maps", "pip install 'genlab[explore]'"),
 }
 
-#: Keras backends: import name -> (name users know, install command, ``--backend`` value).
-BACKENDS = {
-    "tensorflow": ("TensorFlow", "pip install tensorflow ('genlab[gpu]' for NVIDIA GPUs)"),
-    "jax": ("JAX", "pip install jax ('jax[cuda12]' for NVIDIA GPUs)"),
-    "torch": ("PyTorch", "pip install torch"),
-}
+#: The Keras backends (:mod:`genlab.backends` has how to install each) as users know them.
+BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 #: genlab's own requirements: import name -> the pip name.
 REQUIRED = {
@@ -44,9 +40,6 @@ REQUIRED = {
     "typer": "typer",
     "rich": "rich",
 }
-
-DEFAULT_BACKEND = "tensorflow"
-BACKEND_VARIABLE = "GENLAB_BACKEND"
 
 
 def installed(name: str) -> bool:
@@ -70,9 +63,9 @@ def missing_message(
 ) -> str:
     """One line: which package is missing, what needs it, and the install command.
 
-    ``backend_option``: the command line has ``--backend``, so a missing backend's message also
-    names the backends that would work instead. ``detail``: the ``ImportError``, named when it
-    is about another module than ``name`` (a broken install of ``name``).
+    ``backend_option``: the command has ``--backend``, so a missing backend's message names the
+    installed backend that would work as an option (else as ``GENLAB_BACKEND``). ``detail``: the
+    ``ImportError``, named when it is about another module than ``name`` (a broken install).
     """
     top = name.split(".")[0]
     broken = ""
@@ -93,30 +86,24 @@ def missing_message(
 
 
 def _backend_message(name: str, backend_option: bool, broken: str) -> str:
-    known, command = BACKENDS[name]
-    if name == DEFAULT_BACKEND:
-        text = (
-            f"{known} is not installed{broken}, and genlab trains with it by default (the Keras "
-            f"backend). Fix: {command}"
-        )
+    """The missing backend, its install command, and the installed backend that would work:
+    ``--backend jax`` where the command has the option, ``GENLAB_BACKEND=jax`` always."""
+    from genlab import backends
+
+    command = backends.INSTALL.get(name, f"pip install {name}")
+    if name == backends.DEFAULT:
+        text = f"{BACKENDS[name]} is not installed{broken}, and genlab runs on it by default"
     else:
-        text = f"{known}, the Keras backend asked for, is not installed{broken}. Fix: {command}"
-    if not backend_option:
-        return text
+        text = f"{BACKENDS[name]}, the Keras backend asked for, is not installed{broken}"
+    text = f"{text}. Fix: {command}"
     others = [b for b in BACKENDS if b != name and installed(b)]
-    if others:
-        choices = " or ".join(f"--backend {b}" for b in others)
-        names = " and ".join(BACKENDS[b][0] for b in others)
-        verb = "are" if len(others) > 1 else "is"
-        return (
-            f"{text}; or train with {names}, which {verb} installed: {choices} "
-            f"(or {BACKEND_VARIABLE}={others[0]})"
-        )
-    choices = " or ".join(f"--backend {b}" for b in BACKENDS if b != name)
-    return (
-        f"{text}; or install another Keras backend and choose it with {choices} "
-        f"(or {BACKEND_VARIABLE})"
-    )
+    if not others:
+        return text
+    names = " and ".join(BACKENDS[b] for b in others)
+    verb = "are" if len(others) > 1 else "is"
+    setting = f"{backends.ENV}={others[0]}"
+    how = f"--backend {others[0]} (or {setting})" if backend_option else f"set {setting}"
+    return f"{text}; or use {names}, which {verb} installed: {how}"
 
 
 def missing_from(exc: BaseException, *, backend_option: bool = False) -> str | None:

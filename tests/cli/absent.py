@@ -3,7 +3,9 @@
 In this process a package is blocked with ``monkeypatch.setitem(sys.modules, name, None)``;
 that is not enough for one this process has already imported through another (Keras holds on
 to TensorFlow), so :func:`run_without` starts a fresh ``genlab`` process whose import system
-answers ``No module named ...`` for the packages, as Python does when they are not installed.
+does not find the packages: every finder is wrapped to answer "not here" for them, so ``import``
+raises ``No module named ...`` and ``importlib.util.find_spec`` returns None, as they do when the
+packages are not installed.
 """
 
 from __future__ import annotations
@@ -18,14 +20,21 @@ import sys
 ABSENT = set(sys.argv.pop(1).split(","))
 
 
-class Absent:
+class Hiding:
+    def __init__(self, finder):
+        self.finder = finder
+
     def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in ABSENT:
-            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-        return None
+        find = getattr(self.finder, "find_spec", None)
+        if name.split(".")[0] in ABSENT or find is None:
+            return None
+        return find(name, path, target)
+
+    def __getattr__(self, attribute):
+        return getattr(self.finder, attribute)
 
 
-sys.meta_path.insert(0, Absent())
+sys.meta_path[:] = [Hiding(finder) for finder in sys.meta_path]
 sys.argv[0] = "genlab"
 from genlab.cli import main
 

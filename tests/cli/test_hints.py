@@ -184,8 +184,11 @@ def test_every_hint_of_an_error_is_a_command_that_works(cli, monkeypatch, tmp_pa
     assert not check_hints(args, lines)
 
 
-def test_the_hints_of_a_missing_tensorflow_work():
-    args = ["run", "dcgan", "--epochs", "1"]
+@pytest.mark.parametrize(
+    "args",
+    [["run", "dcgan", "--epochs", "1"], ["sample", "RUN", "-o", "x.png"], ["explore", "RUN"]],
+)
+def test_the_hints_of_a_missing_tensorflow_work(args):
     result = run_without(["tensorflow"], *args)
     assert result.returncode == 2, result.stderr
     assert not check_hints(args, hint_lines(result.stderr))

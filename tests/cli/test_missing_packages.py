@@ -25,6 +25,8 @@ def test_no_tensorflow_names_it_and_the_install_command():
     line = one_error_line(result)
     assert "tensorflow" in line.lower() and "not installed" in line
     assert "pip install tensorflow" in line
+    if dependencies.installed("jax"):  # the backend that would work, as the option run has
+        assert "--backend jax" in line
 
 
 def test_no_keras_backend_at_all_says_the_same():
@@ -39,29 +41,36 @@ def test_listing_needs_no_tensorflow():
     assert "dcgan" in result.stdout
 
 
+@pytest.mark.parametrize("args", [["sample", "RUN", "-o", "x.png"], ["explore", "RUN"]])
+def test_no_tensorflow_for_a_command_that_loads_a_run(args):
+    result = run_without(["tensorflow"], *args)
+    assert result.returncode == 2, result.stderr
+    assert "pip install tensorflow" in one_error_line(result)
+
+
 @pytest.mark.parametrize(
-    ("there", "expected"),
+    ("there", "option", "expected"),
     [
-        ({"jax"}, "or train with JAX, which is installed: --backend jax (or GENLAB_BACKEND=jax)"),
-        (
-            {"jax", "torch"},
-            "or train with JAX and PyTorch, which are installed: --backend jax or --backend torch",
-        ),
-        (set(), "or install another Keras backend and choose it with --backend jax or --backend"),
+        ({"jax"}, True, "or use JAX, which is installed: --backend jax (or GENLAB_BACKEND=jax)"),
+        ({"jax"}, False, "or use JAX, which is installed: set GENLAB_BACKEND=jax"),
+        ({"jax", "torch"}, True, "or use JAX and PyTorch, which are installed: --backend jax"),
+        (set(), True, ""),
     ],
 )
-def test_no_tensorflow_names_the_backends_that_would_work(monkeypatch, there, expected):
+def test_no_tensorflow_names_the_backend_that_would_work(monkeypatch, there, option, expected):
     monkeypatch.setattr(dependencies, "installed", lambda name: name in there)
-    line = dependencies.missing_message("tensorflow", backend_option=True)
-    assert line.startswith("TensorFlow is not installed")
-    assert "pip install tensorflow" in line and expected in line, line
+    line = dependencies.missing_message("tensorflow", backend_option=option)
+    assert line.startswith("TensorFlow is not installed, and genlab runs on it by default")
+    assert "Fix: pip install tensorflow" in line and expected in line, line
+    if not there:
+        assert "--backend" not in line and "GENLAB_BACKEND" not in line
 
 
 def test_a_missing_chosen_backend_points_back_to_tensorflow(monkeypatch):
     monkeypatch.setattr(dependencies, "installed", lambda name: name == "tensorflow")
     line = dependencies.missing_message("jax", backend_option=True)
     assert line.startswith("JAX, the Keras backend asked for, is not installed")
-    assert "pip install jax" in line and "--backend tensorflow" in line, line
+    assert "pip install" in line and "jax" in line and "--backend tensorflow" in line, line
 
 
 def test_explore_tsne_without_scikit_learn(cli, monkeypatch, tmp_path):
