@@ -6,7 +6,7 @@ every plugin's specs without TensorFlow: ``GenerativeModel`` (TensorFlow), ``Arr
 ``RunDir`` and ``NotApplicable`` (numpy) are loaded on first access.
 """
 
-from genlab import backends as _backends
+import genlab.backends as _backends
 from genlab.config import RunConfig
 from genlab.errors import (
     CheckpointError,

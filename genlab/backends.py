@@ -11,7 +11,7 @@ Nothing here imports Keras at module level; ``genlab list`` stays cheap.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import sys
 
@@ -22,11 +22,6 @@ DEFAULT = "tensorflow"
 ENV = "GENLAB_BACKEND"
 #: The module each backend needs, and how a user gets it.
 MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
-INSTALL = {
-    "tensorflow": "pip install tensorflow (or tensorflow[and-cuda] for a GPU)",
-    "jax": 'pip install "jax[cpu]" (on an NVIDIA GPU: pip install "jax[cuda13]" or "jax[cuda12]")',
-    "torch": "pip install torch",
-}
 ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
 
 
@@ -54,18 +49,26 @@ def apply_environment() -> None:
 
 
 def installed(name: str) -> bool:
-    return importlib.util.find_spec(MODULES[name]) is not None
+    from genlab.dependencies import installed as found
+
+    return found(MODULES[name])
 
 
 def available() -> list[str]:
     return [name for name in BACKENDS if installed(name)]
 
 
+def install_command(name: str) -> str:
+    from genlab.dependencies import BACKEND_INSTALL
+
+    return BACKEND_INSTALL[name]
+
+
 def missing_message(name: str) -> str:
-    """One line: what is missing, how to install it, which other backend would work now."""
-    others = [b for b in available() if b != name]
-    instead = f", or choose --backend {others[0]}" if others else ""
-    return f"the {name} backend is not installed: {INSTALL[name]}{instead}"
+    """One line: what is missing, how to install it, which installed backend would work."""
+    from genlab.dependencies import missing_message as message
+
+    return message(MODULES[name], backend_option=True)
 
 
 def select(explicit: str | None = None) -> str:
@@ -75,6 +78,10 @@ def select(explicit: str | None = None) -> str:
     backend in this process (a backend cannot change after Keras is imported).
     """
     name = requested(explicit)
+    if not installed(name):
+        from genlab.errors import MissingDependencyError
+
+        raise MissingDependencyError(missing_message(name))
     if "keras" in sys.modules:
         import keras
 
@@ -85,8 +92,6 @@ def select(explicit: str | None = None) -> str:
                 f"set {ENV}={name} (or KERAS_BACKEND) before starting genlab"
             )
         return name
-    if not installed(name):
-        raise UsageError(missing_message(name))
     os.environ["KERAS_BACKEND"] = name
     os.environ[ENV] = name
     if name == "jax":

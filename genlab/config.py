@@ -158,7 +158,7 @@ class RunConfig:
             raise ConfigError(
                 f"--strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
             )
-        from genlab import backends
+        import genlab.backends as backends
 
         self.backend = backends.select(self.backend)
         spec = get_model(self.model)

@@ -29,6 +29,13 @@ OPTIONAL = {
 #: The Keras backends (:mod:`genlab.backends` has how to install each) as users know them.
 BACKENDS = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
+#: How users get each backend (:mod:`genlab.backends` chooses among the installed ones).
+BACKEND_INSTALL = {
+    "tensorflow": "pip install tensorflow (or tensorflow[and-cuda] for a GPU)",
+    "jax": 'pip install "jax[cpu]" (on an NVIDIA GPU: pip install "jax[cuda13]" or "jax[cuda12]")',
+    "torch": "pip install torch",
+}
+
 #: genlab's own requirements: import name -> the pip name.
 REQUIRED = {
     "keras": "keras",
@@ -88,10 +95,8 @@ def missing_message(
 def _backend_message(name: str, backend_option: bool, broken: str) -> str:
     """The missing backend, its install command, and the installed backend that would work:
     ``--backend jax`` where the command has the option, ``GENLAB_BACKEND=jax`` always."""
-    from genlab import backends
-
-    command = backends.INSTALL.get(name, f"pip install {name}")
-    if name == backends.DEFAULT:
+    command = BACKEND_INSTALL.get(name, f"pip install {name}")
+    if name == "tensorflow":
         text = f"{BACKENDS[name]} is not installed{broken}, and genlab runs on it by default"
     else:
         text = f"{BACKENDS[name]}, the Keras backend asked for, is not installed{broken}"
@@ -101,7 +106,7 @@ def _backend_message(name: str, backend_option: bool, broken: str) -> str:
         return text
     names = " and ".join(BACKENDS[b] for b in others)
     verb = "are" if len(others) > 1 else "is"
-    setting = f"{backends.ENV}={others[0]}"
+    setting = f"GENLAB_BACKEND={others[0]}"
     how = f"--backend {others[0]} (or {setting})" if backend_option else f"set {setting}"
     return f"{text}; or use {names}, which {verb} installed: {how}"
 

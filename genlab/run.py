@@ -47,7 +47,7 @@ def run_identity(
     counts what is left after it. ``val_fraction`` and ``ema`` (the weight average's decay)
     appear only when they are not 0. The Keras backend is part of it: the same seed on another
     backend draws other numbers, so it is another run."""
-    from genlab import backends
+    import genlab.backends as backends
     from genlab.data.split import resolve_fraction, validation_count
     from genlab.engine.ema import resolve_decay
 
@@ -89,7 +89,7 @@ def default_out(config: RunConfig, spec) -> Path:
 def _versions() -> dict:
     import keras
 
-    from genlab import backends
+    import genlab.backends as backends
 
     backend = keras.backend.backend()
     return {

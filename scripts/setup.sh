@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Set up genlab on a fresh machine: data, a virtual environment in .venv, genlab and the plugins
 # in plugins/. Safe to run again: every step is skipped when already done.
-#   bash scripts/setup.sh          # to use genlab
-#   bash scripts/setup.sh --dev    # also test/lint tools and Chromium (HTML report screenshots)
+#   bash scripts/setup.sh                 # to use genlab (TensorFlow, the default backend)
+#   bash scripts/setup.sh --dev           # also test/lint tools, a CPU JAX for the JAX leg of
+#                                         # the tests, and Chromium (HTML report screenshots)
+#   bash scripts/setup.sh --backend jax   # also JAX (CPU); on an NVIDIA GPU instead run
+#                                         # .venv/bin/pip install "jax[cuda13]" (or cuda12)
 #
 # It prints only its own "setup:" lines. What apt and pip say goes to a log, shown (and kept)
 # only when a step fails.
@@ -10,7 +13,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=0
-[ "${1:-}" = "--dev" ] && dev=1
+backend=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dev) dev=1 ;;
+    --backend) backend="${2:-}"; shift ;;
+    --backend=*) backend="${1#--backend=}" ;;
+    *) echo "setup: unknown option $1 (use --dev and/or --backend jax|torch)" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$backend" in
+  ""|tensorflow|jax|torch) ;;
+  *) echo "setup: --backend must be tensorflow, jax or torch, got '$backend'" >&2; exit 2 ;;
+esac
 
 log="$(mktemp "${TMPDIR:-/tmp}/genlab-setup.XXXXXX.log")"
 trap 'rm -f "$log"' EXIT
@@ -57,7 +73,9 @@ fi
 pip=(.venv/bin/python -m pip install --quiet --disable-pip-version-check)
 quiet "upgrading pip" "${pip[@]}" --upgrade pip
 extras=""
-[ "$dev" = 1 ] && extras="[dev]"
+[ "$dev" = 1 ] && extras="dev"
+case "$backend" in jax|torch) extras="${extras:+$extras,}$backend" ;; esac
+extras="${extras:+[$extras]}"
 echo "setup: installing genlab${extras} and the plugins genlab-wgan-gp and genlab-diffusion"
 quiet "installing genlab${extras}" "${pip[@]}" -e ".${extras}"
 quiet "installing genlab-wgan-gp" "${pip[@]}" -e plugins/genlab-wgan-gp
@@ -67,5 +85,8 @@ quiet "installing genlab-diffusion" "${pip[@]}" -e plugins/genlab-diffusion
 if [ "$dev" = 1 ] && ! command -v chromium >/dev/null 2>&1; then
   echo "setup: installing Chromium for report rendering tests"
   apt_install chromium || echo "setup: Chromium unavailable; report screenshot tests will be skipped"
+fi
+if [ "$backend" = jax ] && command -v nvidia-smi >/dev/null 2>&1; then
+  echo "setup: this machine has an NVIDIA GPU; for JAX on it: .venv/bin/pip install \"jax[cuda13]\" (or jax[cuda12])"
 fi
 echo "setup: done ($(.venv/bin/genlab --version))"

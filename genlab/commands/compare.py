@@ -106,7 +106,7 @@ def compare_cmd(
     ),
 ):
     """Train MODELs on the same data, budget and seeds; print mean ± std; write report.html."""
-    from genlab import backends
+    import genlab.backends as backends
     from genlab.comparison.compare import comparison_json, run_comparison
     from genlab.comparison.plan import make_plan
     from genlab.comparison.report import write_reports

@@ -51,7 +51,7 @@ def list_cmd(as_json: bool = options.as_json()):
         for s in regs.metrics
     ]
     if as_json:
-        from genlab import backends
+        import genlab.backends as backends
 
         print_json(
             {
@@ -69,7 +69,7 @@ def list_cmd(as_json: bool = options.as_json()):
         ("Metrics", metrics, ("name", "requires", "description")),
     ):
         stdout.print(rows_table(title, rows, cols))
-    from genlab import backends
+    import genlab.backends as backends
 
     stdout.print(backends.summary_line(), highlight=False)
     for error in regs.errors:

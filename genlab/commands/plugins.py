@@ -25,7 +25,7 @@ def plugins_cmd(
     if as_json:
         print_json(infos)
     else:
-        from genlab import backends
+        import genlab.backends as backends
 
         stdout.print(plugins_table(infos))
         stdout.print(backends.summary_line(), highlight=False)

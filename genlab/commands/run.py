@@ -40,7 +40,7 @@ def run_cmd(
     no_ema: bool = options.no_ema(),
 ):
     """Train MODEL on a dataset; leave samples, checkpoints, history and metrics in --out."""
-    from genlab import backends
+    import genlab.backends as backends
     from genlab.config import RunOptions, parse_assignments
     from genlab.run import run_one
 

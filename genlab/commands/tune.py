@@ -198,7 +198,7 @@ def tune_cmd(
     as_json: bool = options.as_json("Print every trial and the best config as JSON on stdout."),
 ):
     """Search MODEL's hyperparameters: K trials scored by validation FID; rerun to continue."""
-    from genlab import backends
+    import genlab.backends as backends
     from genlab.comparison.plan import make_plan
     from genlab.errors import UsageError
 

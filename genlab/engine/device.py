@@ -161,7 +161,7 @@ def place(
     xla = _env_flag(ENV_XLA) if xla is None else xla
     mixed_precision = _env_flag(ENV_MIXED_PRECISION) if mixed_precision is None else mixed_precision
     steps_per_execution = steps_per_execution or _env_int(ENV_STEPS_PER_EXECUTION)
-    from genlab import backends
+    import genlab.backends as backends
 
     backend = backends.current()
     if backend != "tensorflow":

@@ -51,13 +51,16 @@ def unique(variables) -> list:
 class JaxSteps:
     """The jitted training step of one model over ``variables`` (the run's whole state)."""
 
-    def __init__(self, model, variables, images_uint8, batch_size: int, value_range):
+    def __init__(
+        self, model, variables, images_uint8, batch_size: int, value_range, steps_per_call=1
+    ):
         import jax
         import jax.numpy as jnp
 
         self.model = model
         self.variables = unique(variables)
         self.batch_size = int(batch_size)
+        self.steps_per_call = int(steps_per_call)
         lo, hi = value_range
         self.scale = (np.float32((hi - lo) / 255.0), np.float32(lo))
         self.images = jax.device_put(np.asarray(images_uint8, "uint8"))
@@ -100,10 +103,10 @@ class JaxSteps:
         logs = {k: self._jnp.zeros(s.shape, s.dtype) for k, s in shapes.items()}
         return values, logs
 
-    def compile(self, loop: bool = False) -> float:
-        """Compile the one-step program (or, with ``loop``, the several-steps one) now, before
-        the training clock starts; returns the seconds all compiling has taken. JAX's
-        persistent compilation cache, when set, makes a later run's compile a read."""
+    def compile(self) -> float:
+        """Compile the step now, before the training clock starts; returns the seconds it took.
+        JAX's persistent compilation cache, when set, makes a later run's compile a read."""
+        loop = self.steps_per_call > 1
         if loop not in self._compiled:
             started = time.perf_counter()
             order = self._jnp.zeros((self.n,), "int32")
@@ -121,12 +124,16 @@ class JaxSteps:
         """``count`` steps from step ``start`` of the epoch ordered by ``order`` (on device);
         the state is written back into the variables before this returns.
 
-        One step runs the one-step program; more run a ``fori_loop`` whose trip count is an
-        argument. XLA on a CPU runs a loop's body several times slower than the same step
-        outside a loop (measured: docs/backends.md), so CPUs default to one step per call.
+        With ``steps_per_call`` 1 this is the one-step program; above, a ``fori_loop`` whose trip
+        count is an argument, used for every call (also of one step), so results do not depend
+        on where calls begin and end: a resumed run repeats an uninterrupted one exactly. XLA on
+        a CPU runs a loop's body several times slower than the same step outside a loop
+        (docs/backends.md), so CPUs default to one step per call.
         """
-        loop = count > 1
-        self.compile(loop)
+        if count > self.steps_per_call:
+            raise ValueError(f"{count} steps asked of a step compiled for {self.steps_per_call}")
+        loop = self.steps_per_call > 1
+        self.compile()
         values = [v.value for v in self.variables]
         with _held_interrupt() as interrupted:
             if loop:
@@ -165,7 +172,6 @@ def fit(
     skip: int,
     last_epoch: int,
     n_steps: int,
-    steps_per_call: int,
     steps_per_epoch: int,
     boundary=None,
 ) -> None:
@@ -179,7 +185,7 @@ def fit(
     for cb in callbacks:
         cb.set_model(model)
     model.stop_training = False
-    steps.compile(steps_per_call > 1 and n_steps > 1)
+    steps.compile()
     for cb in callbacks:
         cb.on_train_begin()
     for epoch in range(first_epoch, last_epoch):
@@ -190,7 +196,7 @@ def fit(
         start = skip if epoch == first_epoch else 0
         done = 0
         while done < n_steps:
-            count = min(steps_per_call, n_steps - done)
+            count = min(steps.steps_per_call, n_steps - done)
             if boundary is not None:
                 now = epoch * steps_per_epoch + start + done
                 limit = boundary(now)

@@ -230,7 +230,14 @@ def train(
     if placement.backend == "jax":
         from genlab.engine.jax_loop import JaxSteps
 
-        jax_steps = JaxSteps(model, state, images_uint8, global_batch, options.value_range)
+        jax_steps = JaxSteps(
+            model,
+            state,
+            images_uint8,
+            global_batch,
+            options.value_range,
+            placement.steps_per_execution,
+        )
 
     def boundary(step):
         """The next step after ``step`` where a curve point or the image budget falls."""
@@ -253,7 +260,6 @@ def train(
                 skip=skip,
                 last_epoch=last_epoch,
                 n_steps=n_steps,
-                steps_per_call=placement.steps_per_execution,
                 steps_per_epoch=steps,
                 boundary=boundary,
             )

@@ -74,7 +74,7 @@ class SearchOptions(RunOptions):
         ema = {} if self.ema is None else {"ema": self.ema}
         pruner = {} if self.pruner == "none" else {"pruner": self.pruner}
         images = {"images": self.images} if self.images else {}
-        from genlab import backends
+        import genlab.backends as backends
 
         backend = {"backend": backends.requested(self.backend)}
         fixed = {"sampler": self.sampler, "seed": self.seed, **ema, **pruner, **images, **backend}

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.backends import reference_weights
+
 pytest.importorskip("tensorflow")
 
 HERE = Path(__file__).resolve().parent
 
 
 def test_every_model_reaches_the_recorded_weights():
-    env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env = {**os.environ, **reference_weights.ENV, "KERAS_BACKEND": "tensorflow"}
     env.pop("GENLAB_BACKEND", None)
     done = subprocess.run(
         [sys.executable, str(HERE / "reference_weights.py"), "--print"],

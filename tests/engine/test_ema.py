@@ -62,7 +62,7 @@ def _dcgan():
     spec = get_model("dcgan")
     placement = device.place("cpu")
     keras.utils.set_random_seed(SEED)
-    with placement.strategy.scope():
+    with placement.scope():
         model = resolve(spec.build)(spec.config(width=8), (28, 28, 1))
         model.build_optimizers()
         model.built = True
