@@ -147,6 +147,8 @@ def make_trainer(images_uint8, batch, steps_per_call, precision, seed=0, width=N
         return (g_tr, g_nt, d_tr, d_nt, g_ov, d_ov, key), (d_loss, g_loss)
 
     def run(state, offset):
+        if steps_per_call == 1:  # no loop at all (XLA runs a loop's body slower on a CPU)
+            return step(state, offset)
         steps = offset + jnp.arange(steps_per_call, dtype=jnp.int32)
         state, (d_losses, g_losses) = jax.lax.scan(step, state, steps)
         return state, (d_losses[-1], g_losses[-1])
