@@ -27,11 +27,15 @@ Five parts, run in the order given by ``--parts`` (default: all, in this order):
 
 Every part catches its own failure (the tail of its log is printed, the next part runs), prints
 as it goes, and rewrites ``OUT/results.json`` and ``OUT/results.md`` when it ends, so a killed run
-still leaves what finished. Logs of every command: ``OUT/logs/``. Runs: ``OUT/runs/``. The
-subprocesses share one JAX compilation cache (``JAX_COMPILATION_CACHE_DIR``, default
-``OUT/jax-cache``), as a user's successive runs would. ``--deadline`` (seconds from the start)
-bounds the whole script: every command gets at most its part's share (``--caps``) and what is
-left; the part running at the deadline is stopped and reports what it has.
+still leaves what finished. ``OUT/logs/`` has the output of every command, ``OUT/runs/`` and
+``OUT/compare/`` the small files of every run (config, status, history, metrics, curve); the runs
+themselves (networks, checkpoints, samples) stay in ``--work`` (default: a temporary folder,
+removed at the end). The commands share one JAX compilation cache (``JAX_COMPILATION_CACHE_DIR``,
+default ``WORK/jax-cache``), as a user's successive runs would. ``--deadline`` (seconds from the
+start) bounds the whole script: every command gets at most what is left of its part's share
+(``--caps``) and of the deadline; the part running at the deadline is stopped and reports what it
+has. Parts run in the order given, so ``--parts compare,raw,genlab,epoch,diffusion`` gives the
+comparison the most time.
 
 Needs no network and no TensorFlow: Keras 3, JAX (with CUDA for a GPU), and genlab with its two
 plugin packages installed so that their entry points are found. ``benchmarks/gpu.sh`` sets that up
@@ -51,10 +55,12 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -195,6 +201,7 @@ class Bench:
     args: argparse.Namespace
     sizes: Sizes
     out: Path
+    work: Path
     started: float = field(default_factory=time.perf_counter)
     results: dict = field(default_factory=dict)
     summary: list = field(default_factory=list)  # (part, case, measured, goal, met)
@@ -235,7 +242,8 @@ class Bench:
             return Proc(None, 0.0, log, timed_out=True)
         started = time.perf_counter()
         with log.open("w") as f, log.open() as reader:
-            f.write("$ " + " ".join(map(str, cmd)) + "\n")
+            shown = ("'<script>'" if "\n" in str(c) else str(c) for c in cmd)
+            f.write("$ " + " ".join(shown) + "\n")
             f.flush()
             proc = subprocess.Popen(
                 [str(c) for c in cmd],
@@ -245,13 +253,16 @@ class Bench:
                 start_new_session=True,  # its own process group: stopped as a whole
             )
             timed_out = False
-            while proc.poll() is None:
-                if time.perf_counter() - started > limit:
+            try:
+                while proc.poll() is None:
+                    if time.perf_counter() - started > limit:
+                        timed_out = True
+                        break
+                    time.sleep(0.2)
+                    echo_lines(reader, echo)
+            finally:  # the time is up, or this script is being stopped: so is the command
+                if proc.poll() is None:
                     stop(proc)
-                    timed_out = True
-                    break
-                time.sleep(0.2)
-                echo_lines(reader, echo)
             echo_lines(reader, echo)
         return Proc(proc.returncode, time.perf_counter() - started, log, timed_out)
 
@@ -419,7 +430,7 @@ def part_genlab(b: Bench) -> dict:
     for precision in s.precisions:
         for batch in s.batch_sizes:
             name = f"dcgan-{precision}-b{batch}"
-            run_dir = b.out / "runs" / name
+            run_dir = b.work / "runs" / name
             if b.args.dry_run:
                 limit, images, budget = 2 * batch, 6 * batch, None
             else:
@@ -493,7 +504,7 @@ def part_epoch(b: Bench) -> dict:
     rows = []
     for batch in s.epoch_batches:
         name = f"epoch-dcgan-b{batch or 'default'}"
-        run_dir = b.out / "runs" / name
+        run_dir = b.work / "runs" / name
         args = [
             *("run", "dcgan", "--backend", "jax", "--epochs", 1, "--seed", 0),
             *("--out", run_dir, "--data-dir", b.args.data_dir, *s.dcgan_sets()),
@@ -565,7 +576,7 @@ def part_epoch(b: Bench) -> dict:
 def part_diffusion(b: Bench) -> dict:
     b.check_backend()
     s = b.sizes
-    run_dir = b.out / "runs" / "diffusion"
+    run_dir = b.work / "runs" / "diffusion"
     args = [
         *("run", "diffusion", "--backend", "jax", "--set", "sampling_steps=20", "--seed", 0),
         *("--limit", s.diffusion_limit, "--images", s.diffusion_images, "--curve", 0),
@@ -603,8 +614,14 @@ def part_diffusion(b: Bench) -> dict:
             f"sampling in evaluation ({result['eval_n']} samples, 20 steps)",
             f"{result['eval_sample_ms_per_image']:.3f} ms/sample",
         )
+    state = read_json(run_dir / "status.json").get("state")
+    if state != "complete":
+        result["error"] = result.get("error") or f"the run ended {state or 'without a status'}"
+        result["sample_error"] = "not measured: the run did not complete"
+        print("  sampling: not measured (the run did not complete)", flush=True)
+        return result
     n = s.sample_n
-    out = b.out / f"diffusion-samples-{n}.npy"
+    out = b.work / f"diffusion-samples-{n}.npy"
     sample = b.run("diffusion-sample", b.genlab("sample", run_dir, "-n", n, "-o", out))
     if sample.ok:
         result["sample_wall_seconds"] = round(sample.seconds, 2)
@@ -646,7 +663,7 @@ print("SAMPLING " + json.dumps({"seconds": seconds, "steps": getattr(model, "sam
 def part_compare(b: Bench) -> dict:
     b.check_backend()
     s = b.sizes
-    comp = b.out / "compare"
+    comp = b.work / "compare"
     args = [
         *("compare", *s.compare_models, "--backend", "jax", "--images", s.compare_images),
         *("--seeds", s.compare_seeds, "--jobs", b.args.compare_jobs, *s.compare_extra),
@@ -682,6 +699,11 @@ def part_compare(b: Bench) -> dict:
             ),
         }
     result["per_run"] = runs
+    aggregate = read_json(comp / "comparison.json").get("aggregate") or {}
+    result["fid"] = {
+        model: (values.get("metrics") or {}).get("fid", {}).get("mean")
+        for model, values in aggregate.items()
+    }
     goal = f"<= {COMPARE_GOAL:g} s"
     if proc.ok:
         b.goal(
@@ -751,6 +773,25 @@ def environment(b: Bench) -> dict:
     return info
 
 
+#: The files of a run directory copied to OUT (the rest, networks and checkpoints, stay in WORK).
+RUN_FILES = ("config.json", "status.json", "history.jsonl", "metrics.json", "curve.jsonl")
+
+
+def collect(work: Path, out: Path) -> None:
+    """Copy the small files of every run (and the comparison's report) from WORK to OUT."""
+    for status in work.glob("**/status.json"):
+        run_dir = status.parent
+        target = out / run_dir.relative_to(work)
+        target.mkdir(parents=True, exist_ok=True)
+        for name in RUN_FILES:
+            if (run_dir / name).exists():
+                shutil.copy2(run_dir / name, target / name)
+    for name in ("comparison.json", "report.md"):
+        if (work / "compare" / name).exists():
+            (out / "compare").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(work / "compare" / name, out / "compare" / name)
+
+
 def markdown(data: dict) -> str:
     env = data.get("environment") or {}
     lines = [
@@ -815,7 +856,10 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--diffusion-images", type=int, default=150_000)
     parser.add_argument("--compare-jobs", type=int, default=1, help="genlab compare --jobs.")
-    parser.add_argument("--cache-dir", default=None, help="JAX compilation cache (OUT/jax-cache).")
+    parser.add_argument(
+        "--work", default=None, help="Runs go here (default: a temporary folder, removed after)."
+    )
+    parser.add_argument("--cache-dir", default=None, help="JAX compilation cache (WORK/jax-cache).")
     args = parser.parse_args(argv)
     args.batch_sizes = tuple(int(x) for x in args.batch_sizes.split(","))
     args.precisions = tuple(args.precisions.split(","))
@@ -829,10 +873,14 @@ def main(argv=None) -> int:
         args.deadline = max(args.deadline, 600)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    args.cache_dir = Path(args.cache_dir or out / "jax-cache").resolve()
+    work = Path(args.work or tempfile.mkdtemp(prefix="genlab-gpu-")).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    args.cache_dir = Path(args.cache_dir or work / "jax-cache").resolve()
     args.data_dir = str(Path(args.data_dir).resolve())
     sizes = Sizes.dry(args) if args.dry_run else Sizes.real(args)
-    b = Bench(args, sizes, out)
+    b = Bench(args, sizes, out, work)
+    # stopped from outside (timeout(1) sends SIGTERM): stop the running command too, keep results
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     b.part_deadline = b.started + 120
     b.results["environment"] = env = environment(b)
     print(
@@ -865,6 +913,7 @@ def main(argv=None) -> int:
             print(f"  {name} FAILED: {type(exc).__name__}: {exc}", flush=True)
         result["seconds"] = round(time.perf_counter() - started, 1)
         b.results[name] = result
+        collect(b.work, b.out)
         b.save()
         print(f"== {name}: {result['status']} in {result['seconds']} s", flush=True)
     print(
@@ -876,6 +925,8 @@ def main(argv=None) -> int:
         status = b.results.get(name, {}).get("status")
         if status != "ok":
             print(f"{name}: {status}", flush=True)
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -50,7 +50,7 @@ export PATH="$site/bin:$PATH"
 import importlib.util
 import sys
 
-needed = ["jax", "keras", "numpy", "genlab", "genlab_models", "genlab_diffusion", "typer", "rich",
+needed = ["jax", "keras", "numpy", "packaging", "genlab", "genlab_models", "genlab_diffusion", "typer", "rich",
           "pluggy", "matplotlib", "PIL", "tensorboard", "optree", "namex", "ml_dtypes", "h5py",
           "absl"]
 missing = [name for name in needed if importlib.util.find_spec(name) is None]
