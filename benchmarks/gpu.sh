@@ -34,6 +34,7 @@ if [ -n "$wheels" ]; then
         exit 2
     fi
     echo "installing ${#found[@]} wheels from $wheels into $site (no network, no dependencies)"
+    export PIP_ROOT_USER_ACTION=ignore PIP_DISABLE_PIP_VERSION_CHECK=1
     install=("$python" -m pip install --quiet --no-index --no-deps --upgrade --target "$site")
     if ! "${install[@]}" "${found[@]}"; then
         # one wheel for another Python (a cp312 optree under 3.11, say) fails them all: take the
@@ -57,5 +58,4 @@ missing = [name for name in needed if importlib.util.find_spec(name) is None]
 if missing:
     sys.exit(f"error: missing Python packages: {', '.join(missing)} (see benchmarks/gpu.sh)")
 PY
-cd "$root"
 exec "$python" "$here/gpu.py" "${args[@]}"
