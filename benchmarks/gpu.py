@@ -81,6 +81,7 @@ COMPARE_MODELS = (
 CAPS = {"raw": 80, "genlab": 130, "epoch": 70, "diffusion": 55, "compare": 600}
 #: Guessed genlab images/s on a GPU, to size a run when the raw part has not measured the batch.
 GUESSED_IMAGES_PER_S = {16: 20_000, 128: 100_000, 512: 200_000}
+POLICIES = {"bf16": "mixed_bfloat16", "fp32": "float32"}
 RATIO_GOAL = 0.8
 EPOCH_GOALS = {16: 3.0, 128: 1.0}
 EVAL_GOAL = 3.0
@@ -273,9 +274,9 @@ class Bench:
         """Fail the part at once, with one clear line, if this genlab has no ``--backend``."""
         if self.backend_checked is None:
             proc = self.run("genlab-run-help", self.genlab("run", "--help"), timeout=120)
-            self.backend_checked = proc.ok and "--backend" in proc.log.read_text(errors="replace")
-            if not proc.ok:
+            if not proc.ok:  # asked again by the next part
                 raise PartFailed(f"'genlab run --help' failed ({proc.why()}):\n{proc.tail()}")
+            self.backend_checked = "--backend" in proc.log.read_text(errors="replace")
         if not self.backend_checked:
             raise PartFailed(
                 "this genlab has no --backend option ('genlab run --help'): the JAX backend is "
@@ -301,8 +302,13 @@ class Bench:
                 for p, c, m, g, ok in self.summary
             ],
         }
-        (self.out / "results.json").write_text(json.dumps(data, indent=1) + "\n")
-        (self.out / "results.md").write_text(markdown(data))
+        for name, text in (
+            ("results.json", json.dumps(data, indent=1) + "\n"),
+            ("results.md", markdown(data)),
+        ):
+            tmp = self.out / f".{name}.tmp"
+            tmp.write_text(text)
+            tmp.replace(self.out / name)  # never half a file, whenever the script is stopped
 
 
 def echo_lines(reader, echo) -> None:
@@ -412,7 +418,7 @@ def part_raw(b: Bench) -> dict:
             b.goal(
                 "raw",
                 f"raw {row['precision']} batch {row['batch']}",
-                f"{row['images_per_s']:,.0f} img/s",
+                f"{row['images_per_s']:,.0f} img/s (compile {row['compile_seconds']} s)",
                 echo=False,
             )
     result = {"rows": rows, "seconds": round(proc.seconds, 1), "log": str(proc.log)}
@@ -480,6 +486,8 @@ def part_genlab(b: Bench) -> dict:
             rows.append(row)
             if ips:
                 case = f"genlab {precision} batch {batch}"
+                if row["policy"] and row["policy"] != POLICIES[precision]:
+                    case += f" (ran {row['policy']}!)"
                 if row["ratio"] is not None:
                     met = None if b.args.dry_run else row["ratio"] >= RATIO_GOAL
                     b.goal(
