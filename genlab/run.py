@@ -211,7 +211,8 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     with placement.scope():
         model = build_model(spec, model_config, data.image_shape)
         model.compile(
-            jit_compile=placement.jit_compile, steps_per_execution=placement.steps_per_execution
+            jit_compile=placement.jit_compile,
+            steps_per_execution=placement.steps_per_execution or 1,
         )
     # The model keeps its policy; evaluators built later must compute in float32.
     keras.mixed_precision.set_global_policy("float32")

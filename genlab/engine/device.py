@@ -14,8 +14,9 @@ cluster launchers and benchmarks need (explicit arguments to :func:`place` win o
     force XLA, mixed precision or the most steps per compiled call.
 
 On JAX and PyTorch (:mod:`genlab.backends`) there is no strategy: ``default`` only, one device.
-JAX always compiles (XLA); it runs up to 64 steps per call on a GPU, where small batches are
-launch-bound, and one on a CPU, where XLA runs a step inside a loop slower (docs/backends.md).
+JAX always compiles (XLA); on a GPU, where small batches are launch-bound, a call runs up to
+8,192 images (at least 64 steps), on a CPU one step, since XLA runs a step inside a loop slower
+there (docs/backends.md).
 """
 
 from __future__ import annotations
@@ -263,7 +264,8 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
     use_mp = on_gpu if mixed_precision is None else mixed_precision
     precision = "mixed_bfloat16" if use_mp else "float32"
     keras.mixed_precision.set_global_policy(precision)
-    spe = steps_per_execution or (64 if on_gpu else 1)
+    # 0: by batch size, per run (steps_per_call); on a CPU XLA runs a loop's body slower.
+    spe = steps_per_execution or (0 if on_gpu else 1)
     if backend == "torch":
         spe = 1  # Keras' own fit drives PyTorch, eagerly: one step per call
     description = f"{kind.upper()} ({names}); {backend}; {precision}"
@@ -277,6 +279,20 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
         precision=precision,
         backend=backend,
     )
+
+
+#: On a GPU, a JAX call runs at least this many steps and at least IMAGES_PER_CALL images: small
+#: batches are launch-bound, and every call ends with the host reading the losses.
+MIN_STEPS_PER_CALL = 64
+IMAGES_PER_CALL = 8192
+
+
+def steps_per_call(placement: Placement, global_batch: int) -> int:
+    """Training steps per compiled call: the placement's, or on a GPU (0) as many as make
+    :data:`IMAGES_PER_CALL` images, at least :data:`MIN_STEPS_PER_CALL`."""
+    if placement.steps_per_execution:
+        return placement.steps_per_execution
+    return max(MIN_STEPS_PER_CALL, IMAGES_PER_CALL // max(1, global_batch))
 
 
 def _compilation_cache(jax) -> None:

@@ -228,6 +228,7 @@ def train(
 
     jax_steps = None
     if placement.backend == "jax":
+        from genlab.engine.device import steps_per_call
         from genlab.engine.jax_loop import JaxSteps
 
         jax_steps = JaxSteps(
@@ -236,7 +237,7 @@ def train(
             images_uint8,
             global_batch,
             options.value_range,
-            placement.steps_per_execution,
+            steps_per_call(placement, global_batch),
         )
 
     def boundary(step):
