@@ -15,6 +15,7 @@ fi
 echo "test: the JAX leg (KERAS_BACKEND=jax)"
 KERAS_BACKEND=jax GENLAB_BACKEND=jax "$py" -m pytest \
   tests/backends/test_jax_engine.py \
+  tests/benchmarks/test_gpu_dry_run.py \
   tests/test_contract.py \
   plugins/genlab-wgan-gp/tests/test_contract.py \
   plugins/genlab-diffusion/tests/test_contract.py \
