@@ -145,7 +145,7 @@ class Sizes:
     def dry(cls, args) -> Sizes:
         return cls(
             batch_sizes=(8,),
-            precisions=("bf16", "fp32"),
+            precisions=args.precisions,
             raw_steps_per_call=1,
             raw_min_seconds=0.0,
             raw_min_calls=1,

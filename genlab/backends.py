@@ -46,6 +46,15 @@ def apply_environment() -> None:
     value = os.environ.get(ENV, "").strip()
     if value and "keras" not in sys.modules and value.lower() in (*BACKENDS, *ALIASES):
         os.environ["KERAS_BACKEND"] = normalize(value)
+    if os.environ.get("KERAS_BACKEND", "").strip().lower() == "jax":
+        _quiet_jax()
+
+
+def _quiet_jax() -> None:
+    import warnings
+
+    # int64 step counters are int32 on JAX without x64; 2**31 steps are plenty.
+    warnings.filterwarnings("ignore", message="Explicitly requested dtype int64")
 
 
 def installed(name: str) -> bool:
@@ -95,10 +104,7 @@ def select(explicit: str | None = None) -> str:
     os.environ["KERAS_BACKEND"] = name
     os.environ[ENV] = name
     if name == "jax":
-        import warnings
-
-        # int64 step counters are int32 on JAX without x64; 2**31 steps are plenty.
-        warnings.filterwarnings("ignore", message="Explicitly requested dtype int64")
+        _quiet_jax()
     return name
 
 
