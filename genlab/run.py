@@ -68,6 +68,20 @@ def run_identity(
     }
 
 
+def config_identity(config: RunConfig, spec, model_config, data, batch_size: int) -> dict:
+    """:func:`run_identity` of the run ``config`` describes."""
+    return run_identity(
+        spec,
+        model_config,
+        data,
+        batch_size,
+        config.seed,
+        config.val_fraction,
+        config.ema,
+        config.backend,
+    )
+
+
 def identity_differences(recorded: dict, expected: dict) -> list[str]:
     """Keys of ``expected`` whose values ``recorded`` (a run's ``config.json``, or any record of
     the options something was made with) does not match, compared as JSON values. The one
@@ -158,16 +172,7 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
 
     import keras
 
-    identity = run_identity(
-        spec,
-        model_config,
-        data,
-        batch_size,
-        config.seed,
-        config.val_fraction,
-        config.ema,
-        config.backend,
-    )
+    identity = config_identity(config, spec, model_config, data, batch_size)
     if config.resume:
         changed = identity_differences(run.config, {k: identity.get(k) for k in IDENTITY_KEYS})
         if "backend" in changed:

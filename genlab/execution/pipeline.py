@@ -83,20 +83,11 @@ class Made:
 def expected_identity(config, data) -> dict:
     """The ``config.json`` values a reusable run must have: :func:`genlab.run.run_identity`
     plus what the options hold fixed (epochs, budget, limit, genlab's version, tracking)."""
-    from genlab.run import run_identity
+    from genlab.run import config_identity
 
     spec, model_config = config.validate()
     batch_size = config.batch_size or spec.default_batch_size
-    identity = run_identity(
-        spec,
-        model_config,
-        data,
-        batch_size,
-        config.seed,
-        config.val_fraction,
-        config.ema,
-        config.backend,
-    )
+    identity = config_identity(config, spec, model_config, data, batch_size)
     return {
         **identity,
         "epochs": config.epochs,
