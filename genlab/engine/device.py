@@ -3,7 +3,8 @@
 Defaults are chosen per device from measurements (docs/performance.md), not assumptions. On CPU,
 plain graph mode beats XLA, and bfloat16 mixed precision is used where the CPU computes bf16 in
 hardware (AVX512_BF16 or AMX), where it measured about 1.5x faster with unchanged losses. On GPU,
-XLA and bfloat16 mixed precision are the defaults (GPU numbers are not measured yet).
+XLA and bfloat16 mixed precision are the defaults (TensorFlow's GPU numbers are not measured
+yet; JAX's are, docs/backends.md).
 
 Environment variables override the defaults without touching the command line, which is what
 cluster launchers and benchmarks need (explicit arguments to :func:`place` win over them):
