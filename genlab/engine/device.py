@@ -14,10 +14,10 @@ cluster launchers and benchmarks need (explicit arguments to :func:`place` win o
 ``GENLAB_XLA=0|1``, ``GENLAB_MIXED_PRECISION=0|1``, ``GENLAB_STEPS_PER_EXECUTION=N``
     force XLA, mixed precision or the most steps per compiled call.
 
-On JAX and PyTorch (:mod:`genlab.backends`) there is no strategy: ``default`` only, one device.
-JAX always compiles (XLA); on a GPU, where small batches are launch-bound, a call runs up to
-8,192 images (at least 64 steps), on a CPU one step, since XLA runs a step inside a loop slower
-there (docs/backends.md).
+On JAX (:mod:`genlab.backends`) there is no strategy: ``default`` only, one device; the torch
+backend has no training loop yet. JAX always compiles (XLA); on a GPU, where small batches are
+launch-bound, a call runs up to 8,192 images (at least 64 steps), on a CPU one step, since XLA
+runs a step inside a loop slower there (docs/backends.md).
 """
 
 from __future__ import annotations
@@ -230,13 +230,19 @@ def place(
 
 
 def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_per_execution):
-    """The placement on JAX or PyTorch: the first accelerator unless ``--device cpu``."""
+    """The placement on JAX: the first accelerator unless ``--device cpu``."""
     import keras
 
     if strategy != "default":
         raise UsageError(
             f"--strategy {strategy} needs the tensorflow backend (tf.distribute); on {backend} "
             "genlab trains on one device: drop --strategy, or use --backend tensorflow"
+        )
+    if backend == "torch":
+        raise UsageError(
+            "genlab's training loop does not drive the torch backend yet (models take their "
+            "gradients on it, the engine has no PyTorch loop): use --backend jax or --backend "
+            "tensorflow"
         )
     if backend == "jax":
         import jax
@@ -246,13 +252,6 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
         accelerators = [d for d in jax.devices() if d.platform != "cpu"]
         names = ", ".join(str(d.device_kind) for d in (accelerators or jax.devices())[:1])
         _compilation_cache(jax)
-    else:
-        import torch
-
-        accelerators = ["cuda"] if torch.cuda.is_available() and device != "cpu" else []
-        names = torch.cuda.get_device_name(0) if accelerators else "CPU"
-        if not accelerators:
-            torch.set_default_device("cpu")
     if device == "gpu" and not accelerators:
         raise UsageError(
             f"--device gpu was requested but {backend} sees no GPU; install its CUDA build "
@@ -267,13 +266,11 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
     keras.mixed_precision.set_global_policy(precision)
     # 0: by batch size, per run (steps_per_call); on a CPU XLA runs a loop's body slower.
     spe = steps_per_execution or (0 if on_gpu else 1)
-    if backend == "torch":
-        spe = 1  # Keras' own fit drives PyTorch, eagerly: one step per call
     description = f"{kind.upper()} ({names}); {backend}; {precision}"
     return Placement(
         device=kind,
         strategy_name="default",
-        jit_compile=backend == "jax",
+        jit_compile=True,
         mixed_precision=use_mp,
         steps_per_execution=spe,
         description=description,
