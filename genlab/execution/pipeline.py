@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genlab.errors import GenlabError
+from genlab.errors import ConfigError, GenlabError
 from genlab.execution.executors import Job, needs_evaluation
 from genlab.run_dir import FINISHED, Outcome, RunDir
 from genlab.version import __version__
@@ -117,6 +117,13 @@ def decide(run_dir: Path, expected: dict | None, reuse: bool = True) -> tuple[st
         state = run.status.get("state")
     except GenlabError as exc:
         return "fresh", str(exc)
+    if "backend" in changed:
+        was = run.config.get("backend", "tensorflow")
+        raise ConfigError(
+            f"{run_dir} holds a run made on the {was} backend, not {expected['backend']}; "
+            f"pass --backend {was} to reuse it, or choose another --out (a run on another "
+            "backend is another run, and would replace it)"
+        )
     if changed:
         return "fresh", f"{', '.join(changed)} changed"
     if state in FINISHED:

@@ -77,3 +77,20 @@ def test_resume_refuses_another_backend(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "trained on the jax backend" in result.stderr and "--backend jax" in result.stderr
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_a_comparison_refuses_to_replace_a_run_of_another_backend(tmp_path):
+    import json
+
+    from genlab.errors import ConfigError
+    from genlab.execution.pipeline import decide
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "config.json").write_text(json.dumps({"model": "gan", "backend": "jax"}))
+    (run / "status.json").write_text(json.dumps({"state": "complete"}))
+    expected = {"model": "gan", "backend": "tensorflow"}
+    with pytest.raises(ConfigError, match="made on the jax backend.*--backend jax"):
+        decide(run, expected)
+    assert decide(run, {**expected, "backend": "jax"})[0] == "reuse"
+    assert decide(run, expected, reuse=False)[0] == "fresh"  # --no-reuse: replaced on purpose
