@@ -14,8 +14,9 @@ cluster launchers and benchmarks need (explicit arguments to :func:`place` win o
 ``GENLAB_XLA=0|1``, ``GENLAB_MIXED_PRECISION=0|1``, ``GENLAB_STEPS_PER_EXECUTION=N``
     force XLA, mixed precision or the most steps per compiled call.
 
-On JAX (:mod:`genlab.backends`) there is no strategy: ``default`` only, one device; the torch
-backend has no training loop yet. JAX always compiles (XLA); on a GPU, where small batches are
+On JAX (:mod:`genlab.backends`) ``--strategy mirrored`` is data parallel over the machine's
+devices (sharded batches, GSPMD) and ``multiworker`` is refused; the torch backend has no
+training loop yet. JAX always compiles (XLA); on a GPU, where small batches are
 launch-bound, a call runs up to 8,192 images (at least 64 steps), on a CPU one step, since XLA
 runs a step inside a loop slower there (docs/backends.md).
 """
@@ -53,6 +54,8 @@ class Placement:
     precision: str = "float32"
     task: str = ""
     backend: str = "tensorflow"
+    #: JAX's devices for data parallelism (``--strategy mirrored``); None: one device.
+    devices: list | None = None
 
     def scope(self):
         """The block in which models and their variables are created (the strategy's scope)."""
@@ -230,13 +233,15 @@ def place(
 
 
 def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_per_execution):
-    """The placement on JAX: the first accelerator unless ``--device cpu``."""
+    """The placement on JAX: the first accelerator unless ``--device cpu``; with ``--strategy
+    mirrored`` every accelerator (or every CPU device), the batch split across them."""
     import keras
 
-    if strategy != "default":
+    if strategy == "multiworker":
         raise UsageError(
-            f"--strategy {strategy} needs the tensorflow backend (tf.distribute); on {backend} "
-            "genlab trains on one device: drop --strategy, or use --backend tensorflow"
+            f"--strategy multiworker needs the tensorflow backend (tf.distribute); on {backend} "
+            "genlab trains on one machine: use --strategy mirrored for its devices, or "
+            "--backend tensorflow"
         )
     if backend == "torch":
         raise UsageError(
@@ -250,6 +255,7 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
         if device == "cpu":
             jax.config.update("jax_platforms", "cpu")
         accelerators = [d for d in jax.devices() if d.platform != "cpu"]
+        devices = (accelerators or jax.devices()) if strategy == "mirrored" else None
         names = ", ".join(str(d.device_kind) for d in (accelerators or jax.devices())[:1])
         _compilation_cache(jax)
     if device == "gpu" and not accelerators:
@@ -266,10 +272,15 @@ def _place_without_tensorflow(backend, device, strategy, mixed_precision, steps_
     keras.mixed_precision.set_global_policy(precision)
     # 0: by batch size, per run (steps_per_call); on a CPU XLA runs a loop's body slower.
     spe = steps_per_execution or (0 if on_gpu else 1)
+    replicas = len(devices) if devices else 1
     description = f"{kind.upper()} ({names}); {backend}; {precision}"
+    if devices:
+        description += f"; data parallel x{replicas}"
     return Placement(
         device=kind,
-        strategy_name="default",
+        strategy_name=strategy,
+        replicas=replicas,
+        devices=devices,
         jit_compile=True,
         mixed_precision=use_mp,
         steps_per_execution=spe,

@@ -52,7 +52,14 @@ class JaxSteps:
     """The jitted training step of one model over ``variables`` (the run's whole state)."""
 
     def __init__(
-        self, model, variables, images_uint8, batch_size: int, value_range, steps_per_call=1
+        self,
+        model,
+        variables,
+        images_uint8,
+        batch_size: int,
+        value_range,
+        steps_per_call=1,
+        devices=None,
     ):
         import jax
         import jax.numpy as jnp
@@ -63,7 +70,16 @@ class JaxSteps:
         self.steps_per_call = int(steps_per_call)
         lo, hi = value_range
         self.scale = (np.float32((hi - lo) / 255.0), np.float32(lo))
-        self.images = jax.device_put(np.asarray(images_uint8, "uint8"))
+        # Data parallel over ``devices``: state and images replicated, each batch split across
+        # them; XLA partitions the step and sums the gradients (GSPMD).
+        self.replicated = self.split = None
+        if devices and len(devices) > 1:
+            from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+            mesh = Mesh(np.array(devices), ("data",))
+            self.replicated = NamedSharding(mesh, PartitionSpec())
+            self.split = NamedSharding(mesh, PartitionSpec("data"))
+        self.images = self.put(np.asarray(images_uint8, "uint8"))
         self.n = int(len(images_uint8))
         self._jnp = jnp
         self._single = jax.jit(self._one, donate_argnums=0)
@@ -80,6 +96,8 @@ class JaxSteps:
         idx = lax.dynamic_slice_in_dim(order, step * self.batch_size, self.batch_size)
         factor, lo = self.scale
         batch = images[idx].astype("float32") * factor + lo
+        if self.split is not None:
+            batch = lax.with_sharding_constraint(batch, self.split)
         with stateless(self.variables, values) as scope:
             logs = self.model.train_step(batch)
         new = [scope.get_current_value(v) for v in self.variables]
@@ -93,10 +111,20 @@ class JaxSteps:
 
         return lax.fori_loop(0, count, body, (values, logs))
 
+    def put(self, value):
+        """``value`` on the device(s): replicated when the step is data parallel."""
+        import jax
+
+        return jax.device_put(value, self.replicated) if self.replicated else jax.device_put(value)
+
+    def _values(self) -> list:
+        values = [v.value for v in self.variables]
+        return self.put(values) if self.replicated is not None else values
+
     def _arguments(self, order):
         import jax
 
-        values = [v.value for v in self.variables]
+        values = self._values()
         shapes = jax.eval_shape(
             lambda vals, x, o: self._one(vals, x, o, 0)[1], values, self.images, order
         )
@@ -109,7 +137,7 @@ class JaxSteps:
         loop = self.steps_per_call > 1
         if loop not in self._compiled:
             started = time.perf_counter()
-            order = self._jnp.zeros((self.n,), "int32")
+            order = self.put(np.zeros((self.n,), "int32"))
             values, logs = self._arguments(order)
             if loop:
                 lowered = self._loop.lower(values, self.images, order, 0, 1, logs)
@@ -134,7 +162,7 @@ class JaxSteps:
             raise ValueError(f"{count} steps asked of a step compiled for {self.steps_per_call}")
         loop = self.steps_per_call > 1
         self.compile()
-        values = [v.value for v in self.variables]
+        values = self._values()
         with _held_interrupt() as interrupted:
             if loop:
                 args = (values, self.images, order, start, count, self._logs)
@@ -179,7 +207,6 @@ def fit(
     ``callbacks`` as it does; the first epoch starts at step ``skip`` and every epoch runs
     ``n_steps`` steps. ``boundary(step)``, if given, is the next run step (counted by
     ``model.steps_done``) after ``step`` at which the callbacks must see the state."""
-    import jax
 
     model = steps.model
     for cb in callbacks:
@@ -192,7 +219,7 @@ def fit(
         model.reset_metrics()
         for cb in callbacks:
             cb.on_epoch_begin(epoch)
-        order = jax.device_put(epoch_order(steps.n, seed, epoch))
+        order = steps.put(epoch_order(steps.n, seed, epoch))
         start = skip if epoch == first_epoch else 0
         done = 0
         while done < n_steps:

@@ -238,6 +238,7 @@ def train(
             global_batch,
             options.value_range,
             steps_per_call(placement, global_batch),
+            placement.devices,
         )
 
     def boundary(step):

@@ -106,3 +106,38 @@ def test_run_trains_evaluates_and_resumes_on_jax(tmp_path):
 
     evaluated = run_cli("evaluate", full, "--json", "-n", "200")
     assert evaluated.returncode == 0, evaluated.stderr
+
+
+def test_mirrored_splits_each_batch_across_devices_with_the_same_result(tmp_path):
+    """``--strategy mirrored`` on JAX: data parallel over every device (two CPU devices here),
+    the batch split between them; the weights match one device on the whole batch."""
+    import os
+    import subprocess
+    import sys
+
+    common = ["--backend", "jax", "--epochs", "1", "--limit", "512", "--no-eval", "--curve", "0"]
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    both = tmp_path / "both"
+    cmd = [sys.executable, "-m", "genlab", "run", "stacked_ae", *common]
+    done = subprocess.run(
+        [*cmd, "--strategy", "mirrored", "--batch-size", "16", "--out", str(both)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    device = json.loads((both / "config.json").read_text())["device"]
+    assert device["replicas"] == 2 and device["strategy"] == "mirrored"
+    one = tmp_path / "one"
+    assert run_cli("run", "stacked_ae", *common, "--batch-size", "32", "--out", one).returncode == 0
+    a, b = np.load(both / "model.npz"), np.load(one / "model.npz")
+    for name in a.files:
+        if a[name].dtype.kind == "f":
+            np.testing.assert_allclose(a[name], b[name], atol=1e-5, err_msg=name)
+
+
+def test_multiworker_is_refused_on_jax(tmp_path):
+    result = run_cli("run", "stacked_ae", "--strategy", "multiworker", "--out", tmp_path / "r")
+    assert result.returncode == 2
+    assert "--strategy multiworker needs the tensorflow backend" in result.stderr
