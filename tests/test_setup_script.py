@@ -42,9 +42,9 @@ def tree(tmp_path):
     return tmp_path
 
 
-def _setup(tree, **env):
+def _setup(tree, *args, **env):
     return subprocess.run(
-        ["bash", "scripts/setup.sh"],
+        ["bash", "scripts/setup.sh", *args],
         cwd=tree,
         capture_output=True,
         text=True,
@@ -78,3 +78,20 @@ def test_failure_shows_the_log_without_index_warnings(tree):
     assert "setup: done" not in done.stdout
     (log,) = tree.glob("genlab-setup.*.log")  # kept for the user
     assert "No matching distribution" in log.read_text()
+
+
+def test_backend_jax_installs_the_jax_extra(tree):
+    done = _setup(tree, "--dev", "--backend", "jax")
+    assert done.returncode == 0, done.stderr
+    assert "setup: installing genlab[dev,jax]" in done.stdout
+    assert "-e .[dev,jax]" in (tree / ".venv" / "bin" / "calls").read_text()
+
+
+def test_an_unknown_backend_or_option_is_refused_before_anything_runs(tree):
+    for args, message in (
+        (("--backend", "mxnet"), "--backend must be tensorflow, jax or torch"),
+        (("--fast",), "unknown option --fast"),
+    ):
+        done = _setup(tree, *args)
+        assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert not (tree / ".venv" / "bin" / "calls").exists()
