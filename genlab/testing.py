@@ -502,12 +502,13 @@ def check_checkpoint_round_trip(m: ModelUnderTest) -> None:
 
 def check_every_network_trains(m: ModelUnderTest) -> None:
     """Every network in ``networks()`` changes in ``fit``: a train step that never updates one
-    of them (a discriminator whose ``apply_loss`` was forgotten) fails here."""
+    of them (a discriminator left out of ``minimize``) fails here."""
     m.trained  # noqa: B018 - trains once, recording which networks changed
     frozen = m._cache["unchanged_networks"]
     assert not frozen, (
         f"networks {frozen} did not change in {m.steps} training steps; train_step must update "
-        "every network it returns from networks() (self.apply_loss(tape, loss, net, optimizer))"
+        "every network it returns from networks(): name each in self.minimize(loss_fn, "
+        "{loss name: (network, optimizer)})"
     )
 
 
