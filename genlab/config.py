@@ -204,10 +204,14 @@ class RunOptions:
 
     @property
     def run_epochs(self) -> int | None:
-        """The epochs each run is given (a cap when a time budget ends training)."""
-        if self.epochs or not self.shared:
+        """The epochs each run is given: ``--epochs``; with only a budget (``--images``,
+        ``--budget-minutes``) a cap the budget ends first, for one run as for many; else the
+        model's default for one run, :data:`DEFAULT_EPOCHS` for many."""
+        if self.epochs:
             return self.epochs
-        return BUDGET_EPOCH_CAP if self.budget_minutes or self.images else DEFAULT_EPOCHS
+        if self.budget_minutes or self.images:
+            return BUDGET_EPOCH_CAP
+        return DEFAULT_EPOCHS if self.shared else None
 
     def budget_text(self, per: str = "run") -> str:
         """``"2 min of training per run (at most 3 epochs)"`` or ``"5 epochs per run"``."""

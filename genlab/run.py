@@ -169,6 +169,13 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     placement = device.place(config.device, config.strategy)
     if console is not None:
         console.print(f"{spec.name}: {placement.description}", highlight=False)
+        reach = epochs * (len(data.splits.train_images) // batch_size) * batch_size
+        if config.images and reach < config.images:
+            console.print(
+                f"note: --epochs {epochs} ends this run at {reach:,} images, before --images "
+                f"{config.images:,}; drop --epochs to train to the image budget",
+                highlight=False,
+            )
 
     import keras
 
