@@ -207,7 +207,7 @@ class RunOptions:
         """The epochs each run is given: ``--epochs``; with only a budget (``--images``,
         ``--budget-minutes``) a cap the budget ends first, for one run as for many; else the
         model's default for one run, :data:`DEFAULT_EPOCHS` for many."""
-        if self.epochs:
+        if self.epochs is not None:  # an explicit one, checked (0 too) by RunConfig.validate
             return self.epochs
         if self.budget_minutes or self.images:
             return BUDGET_EPOCH_CAP
