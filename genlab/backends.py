@@ -20,8 +20,6 @@ from genlab.errors import UsageError
 BACKENDS = ("tensorflow", "jax", "torch")
 DEFAULT = "tensorflow"
 ENV = "GENLAB_BACKEND"
-#: The module each backend needs, and how a user gets it.
-MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 ALIASES = {"tf": "tensorflow", "pytorch": "torch"}
 
 
@@ -60,24 +58,18 @@ def _quiet_jax() -> None:
 def installed(name: str) -> bool:
     from genlab.dependencies import installed as found
 
-    return found(MODULES[name])
+    return found(name)
 
 
 def available() -> list[str]:
     return [name for name in BACKENDS if installed(name)]
 
 
-def install_command(name: str) -> str:
-    from genlab.dependencies import BACKEND_INSTALL
-
-    return BACKEND_INSTALL[name]
-
-
 def missing_message(name: str) -> str:
     """One line: what is missing, how to install it, which installed backend would work."""
     from genlab.dependencies import missing_message as message
 
-    return message(MODULES[name], backend_option=True)
+    return message(name, backend_option=True)
 
 
 def select(explicit: str | None = None) -> str:
@@ -134,7 +126,7 @@ def summary_line() -> str:
 
 
 def version(name: str) -> str:
-    module = importlib.import_module(MODULES[name])
+    module = importlib.import_module(name)
     return getattr(module, "__version__", "?")
 
 

@@ -82,13 +82,28 @@ def config_identity(config: RunConfig, spec, model_config, data, batch_size: int
     )
 
 
+def recorded_backend(recorded: dict) -> str:
+    """The backend a run was made on; runs made before genlab had others were TensorFlow's."""
+    return recorded.get("backend") or "tensorflow"
+
+
+def backend_switch(subject: str, recorded: dict, wanted: str, fix: str = "") -> ConfigError:
+    """The one refusal of a run made on another backend: ``subject`` ("the run in X was
+    trained"), then how to keep it (``--backend`` it was made on, and ``fix``)."""
+    was = recorded_backend(recorded)
+    return ConfigError(
+        f"{subject} on the {was} backend, not {wanted}; use --backend {was}{fix} (the same "
+        "seed draws other random numbers on another backend: it would be another run)"
+    )
+
+
 def identity_differences(recorded: dict, expected: dict) -> list[str]:
     """Keys of ``expected`` whose values ``recorded`` (a run's ``config.json``, or any record of
     the options something was made with) does not match, compared as JSON values. The one
     identity comparison: resuming, reusing and continuing a search all use it. ``genlab`` is
     compared with the version that made the run (``versions.genlab``)."""
     actual = {**recorded, "genlab": recorded.get("versions", {}).get("genlab")}
-    actual.setdefault("backend", "tensorflow")  # runs made before genlab had other backends
+    actual["backend"] = recorded_backend(recorded)
     normal = json.loads(json.dumps({k: actual.get(k) for k in expected}, default=str))
     wanted = json.loads(json.dumps(expected, default=str))
     return [k for k in expected if normal[k] != wanted[k]]
@@ -183,11 +198,8 @@ def run_one(config: RunConfig, console=None, callbacks=(), on_point=None) -> dic
     if config.resume:
         changed = identity_differences(run.config, {k: identity.get(k) for k in IDENTITY_KEYS})
         if "backend" in changed:
-            was = run.config.get("backend", "tensorflow")
-            raise ConfigError(
-                f"--resume: the run in {out} was trained on the {was} backend, not "
-                f"{identity['backend']}; resume it with --backend {was} (another backend draws "
-                "other random numbers: it would be another run)"
+            raise backend_switch(
+                f"--resume: the run in {out} was trained", run.config, identity["backend"]
             )
         if changed:
             raise ConfigError(

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from genlab.errors import ConfigError, GenlabError
+from genlab.errors import GenlabError
 from genlab.execution.executors import Job, needs_evaluation
 from genlab.run_dir import FINISHED, Outcome, RunDir
 from genlab.version import __version__
@@ -118,11 +118,13 @@ def decide(run_dir: Path, expected: dict | None, reuse: bool = True) -> tuple[st
     except GenlabError as exc:
         return "fresh", str(exc)
     if "backend" in changed:
-        was = run.config.get("backend", "tensorflow")
-        raise ConfigError(
-            f"{run_dir} holds a run made on the {was} backend, not {expected['backend']}; "
-            f"pass --backend {was} to reuse it, or choose another --out (a run on another "
-            "backend is another run, and would replace it)"
+        from genlab.run import backend_switch
+
+        raise backend_switch(
+            f"{run_dir} holds a run made",
+            run.config,
+            expected["backend"],
+            " to reuse it, or another --out (it would be replaced)",
         )
     if changed:
         return "fresh", f"{', '.join(changed)} changed"
